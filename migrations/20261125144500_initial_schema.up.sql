@@ -1,0 +1,46 @@
+-- ReferAI's schema, ported from the original SQLAlchemy model (backend/app/db/models.py)
+-- and tightened: identity keys, NOT NULL everywhere, cascading deletes, bounded confidences.
+
+CREATE TABLE user_account (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email      varchar(255) NOT NULL CONSTRAINT user_account_email_key UNIQUE,
+    -- An argon2id PHC string ($argon2id$v=19$...), never a plaintext password.
+    password   varchar(255) NOT NULL,
+    created_at timestamptz  NOT NULL DEFAULT now()
+);
+
+-- One incident a user uploaded: 2 to 4 camera clips and, once the models ran, one prediction.
+CREATE TABLE action (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id    bigint      NOT NULL REFERENCES user_account (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX action_user_id_idx ON action (user_id);
+
+CREATE TABLE clip (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    action_id bigint NOT NULL REFERENCES action (id) ON DELETE CASCADE,
+    -- The uploaded video file, byte for byte.
+    content   bytea  NOT NULL
+);
+CREATE INDEX clip_action_id_idx ON clip (action_id);
+
+CREATE TABLE prediction (
+    id                     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    action_id              bigint NOT NULL CONSTRAINT prediction_action_id_key UNIQUE
+                               REFERENCES action (id) ON DELETE CASCADE,
+    is_foul                boolean          NOT NULL,
+    foul_confidence        double precision NOT NULL
+        CONSTRAINT prediction_foul_confidence_range CHECK (foul_confidence BETWEEN 0 AND 1),
+    no_foul_confidence     double precision NOT NULL
+        CONSTRAINT prediction_no_foul_confidence_range CHECK (no_foul_confidence BETWEEN 0 AND 1),
+    no_card_confidence     double precision NOT NULL
+        CONSTRAINT prediction_no_card_confidence_range CHECK (no_card_confidence BETWEEN 0 AND 1),
+    red_card_confidence    double precision NOT NULL
+        CONSTRAINT prediction_red_card_confidence_range CHECK (red_card_confidence BETWEEN 0 AND 1),
+    yellow_card_confidence double precision NOT NULL
+        CONSTRAINT prediction_yellow_card_confidence_range CHECK (yellow_card_confidence BETWEEN 0 AND 1),
+    -- Raw outputs of the foul and severity models, as the ReferAI app returns them.
+    foul_model_results     jsonb NOT NULL,
+    severity_model_results jsonb NOT NULL
+);
