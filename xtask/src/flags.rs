@@ -1,0 +1,406 @@
+//! Every command's flags and help text, parsed with pico-args.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow, bail};
+use pico_args::Arguments;
+
+use crate::migrations::Target;
+
+/// `cargo xtask help`.
+pub const HELP: &str = "\
+cargo xtask: ReferAI's database workflow
+
+USAGE:
+    cargo xtask <COMMAND> [FLAGS]
+    cargo xtask <COMMAND> --help
+
+SET UP
+    db-setup      Create the database if missing, migrate it to head and seed it
+    db-create     Create the database if missing
+    db-drop       Drop the database (needs --yes)
+    db-reset      Drop the database, then db-setup (needs --yes)
+
+MIGRATIONS
+    migrate       Apply pending migrations (to head or --target)
+    downgrade     Revert the newest migration, --steps N, or down to --target
+    history       Every migration with its state (--verbose for details)
+    status        Current version and drift; exits non-zero when behind or drifted
+    revision      Create a new, empty, timestamped up/down migration pair
+
+DEVELOPMENT
+    test          fmt --check, clippy -D warnings, then the whole test suite
+
+GLOBAL FLAGS
+    --source DIR  The migrations folder (default: migrations/ at the workspace root)
+    -h, --help    Help for the command
+
+The database comes from DB_URL (else DATABASE_URL), in the environment or in .env.
+";
+
+/// One parsed command line.
+#[derive(Debug)]
+pub struct Cli {
+    /// `--source DIR`, when given.
+    pub source: Option<PathBuf>,
+    /// The command and its flags.
+    pub command: Command,
+}
+
+/// The commands, each with its own flags.
+#[derive(Debug)]
+pub enum Command {
+    /// `help`, no command at all, or `<command> --help`: the text to print.
+    Help(&'static str),
+    /// `db-setup`.
+    DbSetup(DbSetup),
+    /// `db-create`.
+    DbCreate(DbCreate),
+    /// `db-drop`.
+    DbDrop(DbDrop),
+    /// `db-reset`.
+    DbReset(DbReset),
+    /// `migrate`.
+    Migrate(Migrate),
+    /// `downgrade`.
+    Downgrade(Downgrade),
+    /// `history`.
+    History(History),
+    /// `status`.
+    Status(Status),
+    /// `revision`.
+    Revision(Revision),
+    /// `test`.
+    Test(Test),
+}
+
+/// Flags of `db-setup`.
+#[derive(Debug)]
+pub struct DbSetup {
+    /// Skip loading the seed data.
+    pub no_seed: bool,
+    /// How long to wait for another process's migration lock.
+    pub lock_timeout: Duration,
+}
+
+/// Flags of `db-create` (none).
+#[derive(Debug)]
+pub struct DbCreate;
+
+/// Flags of `db-drop`.
+#[derive(Debug)]
+pub struct DbDrop {
+    /// Confirms that the data may go.
+    pub yes: bool,
+    /// Disconnects other sessions instead of failing.
+    pub force: bool,
+}
+
+/// Flags of `db-reset`.
+#[derive(Debug)]
+pub struct DbReset {
+    /// Confirms that the data may go.
+    pub yes: bool,
+    /// Disconnects other sessions instead of failing.
+    pub force: bool,
+    /// The `db-setup` that follows the drop.
+    pub setup: DbSetup,
+}
+
+/// Flags of `migrate`.
+#[derive(Debug)]
+pub struct Migrate {
+    /// Stop after this version instead of head.
+    pub target: Option<Target>,
+    /// List what would run; change nothing.
+    pub dry_run: bool,
+    /// Print the SQL that would run; change nothing.
+    pub sql: bool,
+    /// How long to wait for another process's migration lock.
+    pub lock_timeout: Duration,
+}
+
+/// Flags of `downgrade`.
+#[derive(Debug)]
+pub struct Downgrade {
+    /// Revert this many migrations.
+    pub steps: Option<u32>,
+    /// Revert every migration newer than this version (`base`: all).
+    pub target: Option<Target>,
+    /// List what would be reverted; change nothing.
+    pub dry_run: bool,
+    /// How long to wait for another process's migration lock.
+    pub lock_timeout: Duration,
+}
+
+/// Flags of `history`.
+#[derive(Debug)]
+pub struct History {
+    /// Add files, applied-at, execution time and checksum.
+    pub verbose: bool,
+}
+
+/// Flags of `status` (none).
+#[derive(Debug)]
+pub struct Status;
+
+/// Flags of `revision`.
+#[derive(Debug)]
+pub struct Revision {
+    /// The migration's name, e.g. "add clip duration".
+    pub message: String,
+}
+
+/// Flags of `test` (none).
+#[derive(Debug)]
+pub struct Test;
+
+const DB_SETUP_HELP: &str = "\
+cargo xtask db-setup [--no-seed] [--lock-timeout SECS]
+
+Creates the database named in DB_URL if it is missing, applies every pending migration and loads
+the seed data, then prints a summary. Safe to run again: a second run changes nothing. With no
+DB_URL anywhere and no .env, it first copies .env.example to .env.
+
+    --no-seed            Do not load seed data
+    --lock-timeout SECS  Wait this long for another migration to finish (default 300)
+";
+
+const DB_CREATE_HELP: &str = "\
+cargo xtask db-create
+
+Creates the database named in DB_URL if it does not exist yet.
+";
+
+const DB_DROP_HELP: &str = "\
+cargo xtask db-drop --yes [--force]
+
+Drops the database named in DB_URL, with all its data. Does nothing if it does not exist.
+
+    --yes    Confirm: without it the command refuses
+    --force  Disconnect other sessions on the database instead of failing
+";
+
+const DB_RESET_HELP: &str = "\
+cargo xtask db-reset --yes [--force] [--no-seed] [--lock-timeout SECS]
+
+Drops the database, then runs db-setup: a fresh, migrated (and seeded) database.
+
+    --yes                Confirm: without it the command refuses
+    --force              Disconnect other sessions on the database instead of failing
+    --no-seed            Do not load seed data
+    --lock-timeout SECS  Wait this long for another migration to finish (default 300)
+";
+
+const MIGRATE_HELP: &str = "\
+cargo xtask migrate [--target VERSION] [--dry-run] [--sql] [--lock-timeout SECS]
+
+Applies pending migrations in version order, each in its own transaction (unless its file starts
+with `-- no-transaction`), under sqlx's advisory lock: concurrent runs apply each migration once.
+
+    --target VERSION     Stop after VERSION instead of the newest migration
+    --dry-run            List the migrations that would run; change nothing
+    --sql                Print the SQL script that would run, bookkeeping included; change nothing
+    --lock-timeout SECS  Wait this long for another migration to finish (default 300)
+";
+
+const DOWNGRADE_HELP: &str = "\
+cargo xtask downgrade [--steps N | --target VERSION|base] [--dry-run] [--lock-timeout SECS]
+
+Reverts applied migrations newest first with their .down.sql files: one by default. If any of
+them has no .down.sql, nothing is reverted.
+
+    --steps N            Revert the N newest migrations
+    --target VERSION     Revert every migration newer than VERSION (VERSION stays applied)
+    --target base        Revert every migration
+    --dry-run            List the migrations that would be reverted; change nothing
+    --lock-timeout SECS  Wait this long for another migration to finish (default 300)
+";
+
+const HISTORY_HELP: &str = "\
+cargo xtask history [--verbose]
+
+Lists every migration, oldest first: version, state (applied, pending, modified since applied,
+applied but file missing) and name.
+
+    -v, --verbose  Add the files, when each was applied, how long it took, and its checksum
+";
+
+const STATUS_HELP: &str = "\
+cargo xtask status
+
+Prints the database's version, the number of pending migrations and any drift. Exits non-zero
+when migrations are pending or an applied migration was modified or removed.
+";
+
+const REVISION_HELP: &str = "\
+cargo xtask revision -m NAME
+
+Creates <UTC timestamp>_<name>.up.sql and .down.sql in the migrations folder. NAME holds letters,
+digits, spaces, `_` or `-`; it becomes snake_case. Never overwrites a file.
+
+    -m, --message NAME  What the migration does, e.g. \"add clip duration\"
+";
+
+const TEST_HELP: &str = "\
+cargo xtask test
+
+Runs what CI runs: cargo fmt --check, cargo clippy -D warnings, and cargo test for the whole
+workspace. Tests need a PostgreSQL server: TEST_DB_URL, else DB_URL/DATABASE_URL or .env.
+";
+
+/// The default `--lock-timeout`.
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+
+impl Cli {
+    /// Parses the process's arguments; `Err` carries a one-line usage error.
+    pub fn from_env() -> Result<Cli> {
+        Cli::parse(Arguments::from_env())
+    }
+
+    /// Parses `args`.
+    pub fn parse(mut args: Arguments) -> Result<Cli> {
+        let source = args.opt_value_from_os_str("--source", |s| Ok::<_, String>(PathBuf::from(s)))?;
+        let name = args.subcommand()?.unwrap_or_else(|| "help".to_owned());
+        let command = match name.as_str() {
+            "help" | "-h" | "--help" => Command::Help(HELP),
+            _ if args.contains(["-h", "--help"]) => Command::Help(help_for(&name)?),
+            "db-setup" => Command::DbSetup(db_setup(&mut args)?),
+            "db-create" => Command::DbCreate(DbCreate),
+            "db-drop" => {
+                Command::DbDrop(DbDrop { yes: args.contains("--yes"), force: args.contains("--force") })
+            }
+            "db-reset" => Command::DbReset(DbReset {
+                yes: args.contains("--yes"),
+                force: args.contains("--force"),
+                setup: db_setup(&mut args)?,
+            }),
+            "migrate" => Command::Migrate(Migrate {
+                target: args.opt_value_from_str("--target")?,
+                dry_run: args.contains("--dry-run"),
+                sql: args.contains("--sql"),
+                lock_timeout: lock_timeout(&mut args)?,
+            }),
+            "downgrade" => Command::Downgrade(Downgrade {
+                steps: steps(&mut args)?,
+                target: args.opt_value_from_str("--target")?,
+                dry_run: args.contains("--dry-run"),
+                lock_timeout: lock_timeout(&mut args)?,
+            }),
+            "history" => Command::History(History { verbose: args.contains(["-v", "--verbose"]) }),
+            "status" => Command::Status(Status),
+            "revision" => Command::Revision(Revision {
+                message: args.opt_value_from_str(["-m", "--message"])?.ok_or_else(|| {
+                    anyhow!("`revision` needs a name: cargo xtask revision -m \"add clip duration\"")
+                })?,
+            }),
+            "test" => Command::Test(Test),
+            other => bail!("unknown command `{other}`; `cargo xtask help` lists the commands"),
+        };
+        let rest = args.finish();
+        if let Some(extra) = rest.first() {
+            bail!(
+                "unexpected argument `{}` for `{name}`; see `cargo xtask {name} --help`",
+                extra.to_string_lossy()
+            );
+        }
+        Ok(Cli { source, command })
+    }
+}
+
+fn help_for(command: &str) -> Result<&'static str> {
+    Ok(match command {
+        "db-setup" => DB_SETUP_HELP,
+        "db-create" => DB_CREATE_HELP,
+        "db-drop" => DB_DROP_HELP,
+        "db-reset" => DB_RESET_HELP,
+        "migrate" => MIGRATE_HELP,
+        "downgrade" => DOWNGRADE_HELP,
+        "history" => HISTORY_HELP,
+        "status" => STATUS_HELP,
+        "revision" => REVISION_HELP,
+        "test" => TEST_HELP,
+        other => bail!("unknown command `{other}`; `cargo xtask help` lists the commands"),
+    })
+}
+
+fn db_setup(args: &mut Arguments) -> Result<DbSetup> {
+    Ok(DbSetup { no_seed: args.contains("--no-seed"), lock_timeout: lock_timeout(args)? })
+}
+
+fn lock_timeout(args: &mut Arguments) -> Result<Duration> {
+    let seconds: Option<u64> = args.opt_value_from_str("--lock-timeout")?;
+    match seconds {
+        Some(0) => bail!("--lock-timeout must be at least 1 second"),
+        Some(seconds) => Ok(Duration::from_secs(seconds)),
+        None => Ok(DEFAULT_LOCK_TIMEOUT),
+    }
+}
+
+fn steps(args: &mut Arguments) -> Result<Option<u32>> {
+    let steps: Option<u32> = args.opt_value_from_str("--steps")?;
+    if steps == Some(0) {
+        bail!("--steps must be at least 1");
+    }
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Cli> {
+        Cli::parse(Arguments::from_vec(line.split_whitespace().map(Into::into).collect()))
+    }
+
+    #[test]
+    fn commands_and_flags_parse() {
+        let cli = parse("migrate --target 20261125144500 --dry-run --source other").unwrap();
+        assert_eq!(cli.source, Some(PathBuf::from("other")));
+        let Command::Migrate(migrate) = cli.command else { panic!("not migrate") };
+        assert_eq!(migrate.target, Some(Target::Version(20261125144500)));
+        assert!(migrate.dry_run && !migrate.sql);
+
+        let Command::Downgrade(down) = parse("downgrade --target base").unwrap().command else { panic!() };
+        assert_eq!(down.target, Some(Target::Base));
+        assert!(matches!(parse("").unwrap().command, Command::Help(HELP)));
+    }
+
+    #[test]
+    fn mistakes_are_reported_in_one_line() {
+        for (line, expected) in [
+            ("frobnicate", "unknown command `frobnicate`"),
+            ("migrate --bogus", "unexpected argument `--bogus`"),
+            ("downgrade --steps 0", "--steps must be at least 1"),
+            ("migrate --target soon", "neither a migration version nor `base`"),
+            ("revision", "needs a name"),
+        ] {
+            let err = format!("{:#}", parse(line).unwrap_err());
+            assert!(err.contains(expected), "{line}: {err}");
+            assert!(!err.contains('\n'), "{line}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_command_has_help() {
+        for command in [
+            "db-setup",
+            "db-create",
+            "db-drop",
+            "db-reset",
+            "migrate",
+            "downgrade",
+            "history",
+            "status",
+            "revision",
+            "test",
+        ] {
+            let Command::Help(help) = parse(&format!("{command} --help")).unwrap().command else {
+                panic!("{command} --help is not help")
+            };
+            assert!(help.starts_with(&format!("cargo xtask {command}")), "{command}");
+            assert!(HELP.contains(command), "{command} missing from the main help");
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! `cargo xtask <command>`: parse the command line, dispatch, and report any failure in one line.
+
+use std::process::ExitCode;
+
+use xtask::flags::{Cli, Command};
+use xtask::project::Project;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` joins the causes on one line: "what failed: why".
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let cli = Cli::from_env()?;
+    let project = Project::new(cli.source);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Help(text) => {
+                print!("{text}");
+                Ok(())
+            }
+            Command::DbSetup(flags) => flags.run(&project).await,
+            Command::DbCreate(flags) => flags.run(&project.db_config()?).await,
+            Command::DbDrop(flags) => flags.run(&project.db_config()?).await,
+            Command::DbReset(flags) => flags.run(&project).await,
+            Command::Migrate(flags) => flags.run(&project.db_config()?, &project.source()?).await,
+            Command::Downgrade(flags) => flags.run(&project.db_config()?, &project.source()?).await,
+            Command::History(flags) => flags.run(&project.db_config()?, &project.source()?).await,
+            Command::Status(flags) => flags.run(&project.db_config()?, &project.source()?).await,
+            Command::Revision(flags) => flags.run(&project.source()?),
+            Command::Test(flags) => flags.run(&project),
+        }
+    })
+}

@@ -1,0 +1,57 @@
+//! The workspace the xtask serves: its root, its configuration and its migrations folder.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::config::{self, DbConfig, Vars};
+use crate::migrations::Source;
+
+/// The workspace root and the migrations folder in use.
+#[derive(Debug)]
+pub struct Project {
+    /// The workspace root: where `.env`, `migrations/` and `Cargo.toml` live.
+    pub root: PathBuf,
+    /// The migrations folder (`--source`, else `<root>/migrations`).
+    pub migrations_dir: PathBuf,
+}
+
+impl Project {
+    /// The workspace this xtask was built in, with an optional `--source` folder.
+    pub fn new(source: Option<PathBuf>) -> Project {
+        // CARGO_MANIFEST_DIR is `<root>/xtask`, fixed at compile time, so the commands work
+        // from any folder of the checkout.
+        let root =
+            Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned();
+        let migrations_dir = source.unwrap_or_else(|| root.join("migrations"));
+        Project { root, migrations_dir }
+    }
+
+    /// The environment and `.env` variables.
+    pub fn vars(&self) -> Result<Vars> {
+        Vars::load(&self.root)
+    }
+
+    /// The configured database; fails with advice when nothing is configured.
+    pub fn db_config(&self) -> Result<DbConfig> {
+        self.vars()?.db_config()
+    }
+
+    /// Like [`Project::db_config`], but first creates `.env` from `.env.example` when neither
+    /// variable is set anywhere and there is no `.env`: a new clone needs no manual step.
+    pub fn db_config_or_create_dotenv(&self) -> Result<DbConfig> {
+        let vars = self.vars()?;
+        if vars.has_db_url() || vars.has_dotenv() {
+            return vars.db_config();
+        }
+        if config::create_dotenv_from_example(&self.root)? {
+            eprintln!("created .env from .env.example; edit DB_URL there if your server differs");
+        }
+        self.db_config()
+    }
+
+    /// The migrations folder, resolved.
+    pub fn source(&self) -> Result<Source> {
+        Source::load(&self.migrations_dir)
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests of `cargo xtask`: the real binary against a real PostgreSQL server, each test
+//! in its own freshly created database that is dropped afterwards.
+
+mod connection;
+mod downgrade;
+mod history;
+mod migrate;
+mod revision;
+mod setup;
+mod support;
