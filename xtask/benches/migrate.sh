@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Benchmarks of `cargo xtask migrate` against psql on the same server (the numbers in the
+# closing note of the migration-engine issue). Needs hyperfine and psql; uses throwaway databases.
+#   1. a no-op `migrate` on an up-to-date database   vs  psql -c 'select 1'
+#   2. 200 small migrations applied to an empty database  vs  psql -f of the same SQL
+# Usage: xtask/benches/migrate.sh [postgres://user@host:port]   (default: 127.0.0.1:5432, user postgres)
+set -euo pipefail
+server=${1:-postgres://postgres@127.0.0.1:5432}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# The dev profile: what `cargo xtask` runs for every developer.
+cargo build --quiet -p xtask --manifest-path "$root/Cargo.toml"
+xtask="$root/target/debug/xtask"
+# psql without TLS too: the xtask skips TLS on loopback, so this compares like with like.
+notls="?sslmode=disable"
+work=$(mktemp -d)
+bench_db=xtask_bench_noop
+cleanup() {
+  psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" -c "DROP DATABASE IF EXISTS xtask_bench_200 WITH (FORCE)"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== no-op migrate vs psql -c 'select 1'"
+psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $bench_db" -c "CREATE DATABASE $bench_db" 2>/dev/null
+DB_URL="$server/$bench_db" "$xtask" migrate >/dev/null
+DB_URL="$server/$bench_db" hyperfine -N --warmup 5 --runs 100 --export-json "$work/noop.json" \
+  "$xtask migrate" "psql -X -q -d $server/$bench_db$notls -c 'select 1'"
+
+echo "== 200 small migrations from empty vs psql -f"
+mkdir "$work/migrations"
+for i in $(seq 1 200); do
+  printf 'CREATE TABLE t%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX t%d_name_idx ON t%d (name);\n' \
+    "$i" "$i" "$i" > "$work/migrations/$(printf '%04d' "$i")_table_$i.up.sql"
+  printf 'DROP TABLE t%d;\n' "$i" > "$work/migrations/$(printf '%04d' "$i")_table_$i.down.sql"
+done
+cat "$work"/migrations/*.up.sql > "$work/all.sql"
+reset="psql -X -q -d $server/postgres -c 'DROP DATABASE IF EXISTS xtask_bench_200' -c 'CREATE DATABASE xtask_bench_200'"
+DB_URL="$server/xtask_bench_200" hyperfine --warmup 1 --runs 10 --prepare "$reset" \
+  "$xtask --source $work/migrations migrate" \
+  "psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -f $work/all.sql" \
+  "psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -1 -f $work/all.sql"
