@@ -1,2 +1,21 @@
-//! ReferAI's backend. Its data layer (compile-time-checked sqlx queries against the schema in
-//! `migrations/`) lands with the backend issue; for now the crate only anchors the workspace.
+//! ReferAI's backend data layer: users, the actions (incidents) they upload with 2 to 4 camera
+//! clips each, and the models' prediction for each action, on PostgreSQL through sqlx queries
+//! checked against the schema in `migrations/` at compile time.
+//!
+//! Start with [`Config::from_env`], [`connect`] and [`Repository`].
+
+mod config;
+mod db;
+mod error;
+mod models;
+mod password;
+mod repository;
+
+pub use config::{Config, ConfigError, Origin};
+pub use db::connect;
+pub use error::{Error, Result, constraint};
+pub use models::{
+    Action, ActionId, ActionWithClips, CLIPS_PER_ACTION, Clip, FoulModelResults, FoulProbabilities,
+    ModelInfo, ModelResults, Prediction, SeverityModelResults, SeverityProbabilities, User, UserId, Verdict,
+};
+pub use repository::Repository;

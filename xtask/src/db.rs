@@ -6,24 +6,24 @@ use anyhow::{Result, anyhow, bail};
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError};
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
 
-use crate::config::DbConfig;
+use dburl::DbUrl;
 
 /// How long to wait for a server before calling it unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens a connection to the configured database.
-pub async fn connect(config: &DbConfig) -> Result<PgConnection> {
-    open(config, config.connect_options()?, &config.database()).await
+pub async fn connect(config: &DbUrl) -> Result<PgConnection> {
+    open(config, config.connect_options(), &config.database()).await
 }
 
 /// Opens a connection to the server's maintenance database, to create or drop the configured one.
-pub async fn connect_maintenance(config: &DbConfig) -> Result<PgConnection> {
-    let options = config.maintenance_options()?;
+pub async fn connect_maintenance(config: &DbUrl) -> Result<PgConnection> {
+    let options = config.maintenance_options();
     let database = options.get_database().unwrap_or("postgres").to_owned();
     open(config, options, &database).await
 }
 
-async fn open(config: &DbConfig, options: PgConnectOptions, database: &str) -> Result<PgConnection> {
+async fn open(config: &DbUrl, options: PgConnectOptions, database: &str) -> Result<PgConnection> {
     let server = config.server();
     match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
         Ok(Ok(conn)) => Ok(conn),
@@ -36,7 +36,7 @@ async fn open(config: &DbConfig, options: PgConnectOptions, database: &str) -> R
     }
 }
 
-fn explain_connect_error(err: &sqlx::Error, config: &DbConfig, database: &str) -> anyhow::Error {
+fn explain_connect_error(err: &sqlx::Error, config: &DbUrl, database: &str) -> anyhow::Error {
     let server = config.server();
     let origin = config.origin();
     match err {
@@ -88,7 +88,7 @@ pub async fn database_exists(maintenance: &mut PgConnection, database: &str) -> 
 }
 
 /// Creates `database`; returns false when it already existed (also when created concurrently).
-pub async fn create_database(maintenance: &mut PgConnection, config: &DbConfig) -> Result<bool> {
+pub async fn create_database(maintenance: &mut PgConnection, config: &DbUrl) -> Result<bool> {
     let database = config.database();
     if database_exists(maintenance, &database).await? {
         return Ok(false);
@@ -112,7 +112,7 @@ pub async fn create_database(maintenance: &mut PgConnection, config: &DbConfig) 
 /// Drops `database`; returns false when there was nothing to drop.
 ///
 /// Without `force`, other sessions on it make this fail with advice rather than cut them off.
-pub async fn drop_database(maintenance: &mut PgConnection, config: &DbConfig, force: bool) -> Result<bool> {
+pub async fn drop_database(maintenance: &mut PgConnection, config: &DbUrl, force: bool) -> Result<bool> {
     let database = config.database();
     if ["postgres", "template0", "template1"].contains(&database.as_str()) {
         bail!("refusing to drop `{database}`: it is one of the server's own databases");

@@ -30,7 +30,8 @@ MIGRATIONS
     revision      Create a new, empty, timestamped up/down migration pair
 
 DEVELOPMENT
-    test          fmt --check, clippy -D warnings, then the whole test suite
+    prepare       Regenerate .sqlx/, the backend's offline query data (--check: verify it)
+    test          fmt --check, prepare --check, clippy -D warnings, then every test
 
 GLOBAL FLAGS
     --source DIR  The migrations folder (default: migrations/ at the workspace root)
@@ -71,6 +72,8 @@ pub enum Command {
     Status(Status),
     /// `revision`.
     Revision(Revision),
+    /// `prepare`.
+    Prepare(Prepare),
     /// `test`.
     Test(Test),
 }
@@ -150,6 +153,13 @@ pub struct Status;
 pub struct Revision {
     /// The migration's name, e.g. "add clip duration".
     pub message: String,
+}
+
+/// Flags of `prepare`.
+#[derive(Debug)]
+pub struct Prepare {
+    /// Only verify that `.sqlx/` is current; write nothing.
+    pub check: bool,
 }
 
 /// Flags of `test` (none).
@@ -243,11 +253,22 @@ digits, spaces, `_` or `-`; it becomes snake_case. Never overwrites a file.
     -m, --message NAME  What the migration does, e.g. \"add clip duration\"
 ";
 
+const PREPARE_HELP: &str = "\
+cargo xtask prepare [--check]
+
+Regenerates .sqlx/, the offline query data the backend builds from without a database, the way
+`cargo sqlx prepare` does (sqlx-cli is not needed): the backend is type-checked against a freshly
+migrated scratch database, which is dropped afterwards. Commit .sqlx/ with the queries.
+
+    --check  Write nothing; fail, naming the query, when .sqlx/ is stale
+";
+
 const TEST_HELP: &str = "\
 cargo xtask test
 
-Runs what CI runs: cargo fmt --check, cargo clippy -D warnings, and cargo test for the whole
-workspace. Tests need a PostgreSQL server: TEST_DB_URL, else DB_URL/DATABASE_URL or .env.
+Runs what CI runs: cargo fmt --check, prepare --check, cargo clippy -D warnings, and cargo test
+for the whole workspace. Tests need a PostgreSQL server on which they create (and drop) one
+database each: TEST_DB_URL, else the server of DB_URL/DATABASE_URL or .env.
 ";
 
 /// The default `--lock-timeout`.
@@ -295,6 +316,7 @@ impl Cli {
                     anyhow!("`revision` needs a name: cargo xtask revision -m \"add clip duration\"")
                 })?,
             }),
+            "prepare" => Command::Prepare(Prepare { check: args.contains("--check") }),
             "test" => Command::Test(Test),
             other => bail!("unknown command `{other}`; `cargo xtask help` lists the commands"),
         };
@@ -320,6 +342,7 @@ fn help_for(command: &str) -> Result<&'static str> {
         "history" => HISTORY_HELP,
         "status" => STATUS_HELP,
         "revision" => REVISION_HELP,
+        "prepare" => PREPARE_HELP,
         "test" => TEST_HELP,
         other => bail!("unknown command `{other}`; `cargo xtask help` lists the commands"),
     })
@@ -394,6 +417,7 @@ mod tests {
             "history",
             "status",
             "revision",
+            "prepare",
             "test",
         ] {
             let Command::Help(help) = parse(&format!("{command} --help")).unwrap().command else {

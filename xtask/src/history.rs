@@ -2,14 +2,14 @@
 
 use anyhow::{Result, bail};
 
-use crate::config::DbConfig;
 use crate::db;
 use crate::flags;
 use crate::migrations::{self, Entry, Source, State};
+use dburl::DbUrl;
 
 impl flags::History {
     /// Runs `cargo xtask history`.
-    pub async fn run(self, config: &DbConfig, source: &Source) -> Result<()> {
+    pub async fn run(self, config: &DbUrl, source: &Source) -> Result<()> {
         let mut conn = db::connect(config).await?;
         let applied = migrations::read_applied(&mut conn).await?;
         db::close(conn).await;
@@ -63,7 +63,7 @@ fn print_verbose(entry: &Entry<'_>, source: &Source) {
 
 impl flags::Status {
     /// Runs `cargo xtask status`; fails when the database is behind or has drifted.
-    pub async fn run(self, config: &DbConfig, source: &Source) -> Result<()> {
+    pub async fn run(self, config: &DbUrl, source: &Source) -> Result<()> {
         let database = config.database();
         let mut conn = db::connect(config).await?;
         let applied = migrations::read_applied(&mut conn).await?;

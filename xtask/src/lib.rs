@@ -1,6 +1,6 @@
 //! `cargo xtask`: ReferAI's database workflow. `main.rs` parses and dispatches; each command
 //! lives in the module named after what it does. The library form lets the integration tests
-//! reuse the configuration rules.
+//! reuse the project's layout and helpers.
 
 pub mod config;
 pub mod db;
@@ -8,7 +8,9 @@ pub mod flags;
 pub mod history;
 pub mod migrate;
 pub mod migrations;
+pub mod prepare;
 pub mod project;
 pub mod revision;
+pub mod scratch;
 pub mod setup;
 pub mod suite;

@@ -27,15 +27,16 @@ fn run() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::DbSetup(flags) => flags.run(&project).await,
-            Command::DbCreate(flags) => flags.run(&project.db_config()?).await,
-            Command::DbDrop(flags) => flags.run(&project.db_config()?).await,
+            Command::DbCreate(flags) => flags.run(&project.db_url()?).await,
+            Command::DbDrop(flags) => flags.run(&project.db_url()?).await,
             Command::DbReset(flags) => flags.run(&project).await,
-            Command::Migrate(flags) => flags.run(&project.db_config()?, &project.source()?).await,
-            Command::Downgrade(flags) => flags.run(&project.db_config()?, &project.source()?).await,
-            Command::History(flags) => flags.run(&project.db_config()?, &project.source()?).await,
-            Command::Status(flags) => flags.run(&project.db_config()?, &project.source()?).await,
+            Command::Migrate(flags) => flags.run(&project.db_url()?, &project.source()?).await,
+            Command::Downgrade(flags) => flags.run(&project.db_url()?, &project.source()?).await,
+            Command::History(flags) => flags.run(&project.db_url()?, &project.source()?).await,
+            Command::Status(flags) => flags.run(&project.db_url()?, &project.source()?).await,
             Command::Revision(flags) => flags.run(&project.source()?),
-            Command::Test(flags) => flags.run(&project),
+            Command::Prepare(flags) => flags.run(&project).await,
+            Command::Test(flags) => flags.run(&project).await,
         }
     })
 }

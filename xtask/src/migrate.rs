@@ -9,10 +9,10 @@ use anyhow::{Result, anyhow, bail};
 use sqlx::migrate::{Migrate, MigrateError, Migration};
 use sqlx::{Executor, PgConnection};
 
-use crate::config::DbConfig;
 use crate::db;
 use crate::flags;
 use crate::migrations::{self, Entry, Revision, Script, Source, State, TABLE, Target};
+use dburl::DbUrl;
 
 /// What one `migrate` run did.
 #[derive(Debug, Default)]
@@ -25,7 +25,7 @@ pub struct Outcome {
 
 impl flags::Migrate {
     /// Runs `cargo xtask migrate`.
-    pub async fn run(self, config: &DbConfig, source: &Source) -> Result<()> {
+    pub async fn run(self, config: &DbUrl, source: &Source) -> Result<()> {
         let target = self.target.map(|t| migrate_target(t, source)).transpose()?.flatten();
         let database = config.database();
         if self.dry_run || self.sql {
@@ -47,7 +47,7 @@ impl flags::Migrate {
             }
             return Ok(());
         }
-        let outcome = apply_pending(config, source, target, self.lock_timeout).await?;
+        let outcome = apply_pending(config, source, target, self.lock_timeout, print_applied).await?;
         match (outcome.applied.is_empty(), outcome.version) {
             (true, Some(version)) => println!("`{database}` is already at version {version}; nothing to do"),
             (true, None) => println!("`{database}` has no migrations to apply; nothing to do"),
@@ -62,7 +62,7 @@ impl flags::Migrate {
 
 impl flags::Downgrade {
     /// Runs `cargo xtask downgrade`.
-    pub async fn run(self, config: &DbConfig, source: &Source) -> Result<()> {
+    pub async fn run(self, config: &DbUrl, source: &Source) -> Result<()> {
         let database = config.database();
         let mut conn = db::connect(config).await?;
         lock(&mut conn, &database, self.lock_timeout).await?;
@@ -163,14 +163,16 @@ impl flags::Downgrade {
     }
 }
 
-/// Applies pending migrations up to `target` (or head) under sqlx's advisory lock.
+/// Applies pending migrations up to `target` (or head) under sqlx's advisory lock, calling
+/// `on_applied` after each.
 ///
 /// Safe to run concurrently: the second caller waits for the lock, then finds nothing to do.
 pub async fn apply_pending(
-    config: &DbConfig,
+    config: &DbUrl,
     source: &Source,
     target: Option<i64>,
     lock_wait: Duration,
+    mut on_applied: impl FnMut(&Revision, Duration),
 ) -> Result<Outcome> {
     let database = config.database();
     let mut conn = db::connect(config).await?;
@@ -197,7 +199,7 @@ pub async fn apply_pending(
             .apply(TABLE, &revision.up.migration)
             .await
             .map_err(|err| explain(err, &revision.up, &database, outcome.version))?;
-        println!("applied {} {} ({})", revision.version(), revision.description(), millis(took));
+        on_applied(revision, took);
         outcome.applied.push((revision.version(), revision.description().to_owned()));
         outcome.version = Some(revision.version());
     }
@@ -363,6 +365,11 @@ fn offline_script(pending: &[&Revision], database: &str) -> String {
         script.push_str(&format!("\n-- {}\n{body}", revision.up.file_name()));
     }
     script
+}
+
+/// The progress line `migrate` and `db-setup` print for each applied migration.
+pub fn print_applied(revision: &Revision, took: Duration) {
+    println!("applied {} {} ({})", revision.version(), revision.description(), millis(took));
 }
 
 fn millis(duration: Duration) -> String {

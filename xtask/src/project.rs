@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use dburl::DbUrl;
 
-use crate::config::{self, DbConfig, Vars};
+use crate::config;
 use crate::migrations::Source;
 
 /// The workspace root and the migrations folder in use.
@@ -27,27 +28,18 @@ impl Project {
         Project { root, migrations_dir }
     }
 
-    /// The environment and `.env` variables.
-    pub fn vars(&self) -> Result<Vars> {
-        Vars::load(&self.root)
-    }
-
     /// The configured database; fails with advice when nothing is configured.
-    pub fn db_config(&self) -> Result<DbConfig> {
-        self.vars()?.db_config()
+    pub fn db_url(&self) -> Result<DbUrl> {
+        config::load(&self.root)
     }
 
-    /// Like [`Project::db_config`], but first creates `.env` from `.env.example` when neither
+    /// Like [`Project::db_url`], but first creates `.env` from `.env.example` when neither
     /// variable is set anywhere and there is no `.env`: a new clone needs no manual step.
-    pub fn db_config_or_create_dotenv(&self) -> Result<DbConfig> {
-        let vars = self.vars()?;
-        if vars.has_db_url() || vars.has_dotenv() {
-            return vars.db_config();
-        }
-        if config::create_dotenv_from_example(&self.root)? {
+    pub fn db_url_or_create_dotenv(&self) -> Result<DbUrl> {
+        if config::needs_dotenv(&self.root) && config::create_dotenv_from_example(&self.root)? {
             eprintln!("created .env from .env.example; edit DB_URL there if your server differs");
         }
-        self.db_config()
+        self.db_url()
     }
 
     /// The migrations folder, resolved.

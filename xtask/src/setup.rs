@@ -2,25 +2,26 @@
 
 use anyhow::{Result, bail};
 
-use crate::config::DbConfig;
 use crate::flags;
 use crate::migrate;
 use crate::migrations::Source;
 use crate::{db, project::Project};
+use dburl::DbUrl;
 
 impl flags::DbSetup {
     /// Runs `cargo xtask db-setup`: create if missing, migrate to head, seed, summarise.
     pub async fn run(self, project: &Project) -> Result<()> {
-        let config = project.db_config_or_create_dotenv()?;
+        let config = project.db_url_or_create_dotenv()?;
         let source = project.source()?;
         setup(&config, &source, &self).await
     }
 }
 
-async fn setup(config: &DbConfig, source: &Source, flags: &flags::DbSetup) -> Result<()> {
+async fn setup(config: &DbUrl, source: &Source, flags: &flags::DbSetup) -> Result<()> {
     let database = config.database();
     let created = create(config).await?;
-    let outcome = migrate::apply_pending(config, source, None, flags.lock_timeout).await?;
+    let outcome =
+        migrate::apply_pending(config, source, None, flags.lock_timeout, migrate::print_applied).await?;
     let seeding = if flags.no_seed {
         "skipped (--no-seed)"
     } else {
@@ -48,7 +49,7 @@ async fn setup(config: &DbConfig, source: &Source, flags: &flags::DbSetup) -> Re
 }
 
 /// Creates the configured database if missing, saying which; returns whether it created it.
-async fn create(config: &DbConfig) -> Result<bool> {
+async fn create(config: &DbUrl) -> Result<bool> {
     let mut maintenance = db::connect_maintenance(config).await?;
     let created = db::create_database(&mut maintenance, config).await?;
     db::close(maintenance).await;
@@ -57,7 +58,7 @@ async fn create(config: &DbConfig) -> Result<bool> {
 
 impl flags::DbCreate {
     /// Runs `cargo xtask db-create`.
-    pub async fn run(self, config: &DbConfig) -> Result<()> {
+    pub async fn run(self, config: &DbUrl) -> Result<()> {
         let database = config.database();
         if create(config).await? {
             println!("created database `{database}` on {}", config.server());
@@ -70,13 +71,13 @@ impl flags::DbCreate {
 
 impl flags::DbDrop {
     /// Runs `cargo xtask db-drop`.
-    pub async fn run(self, config: &DbConfig) -> Result<()> {
+    pub async fn run(self, config: &DbUrl) -> Result<()> {
         drop(config, self.yes, self.force, "db-drop").await
     }
 }
 
 /// Drops the configured database after the `--yes` check.
-async fn drop(config: &DbConfig, yes: bool, force: bool, command: &str) -> Result<()> {
+async fn drop(config: &DbUrl, yes: bool, force: bool, command: &str) -> Result<()> {
     let database = config.database();
     if !yes {
         bail!(
@@ -99,7 +100,7 @@ async fn drop(config: &DbConfig, yes: bool, force: bool, command: &str) -> Resul
 impl flags::DbReset {
     /// Runs `cargo xtask db-reset`: drop, then set up from scratch.
     pub async fn run(self, project: &Project) -> Result<()> {
-        let config = project.db_config()?;
+        let config = project.db_url()?;
         let source = project.source()?;
         drop(&config, self.yes, self.force, "db-reset").await?;
         setup(&config, &source, &self.setup).await

@@ -4,24 +4,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use dburl::DbUrl;
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
 use tokio::runtime::Runtime;
-use xtask::config::DbConfig;
 use xtask::project::Project;
 
 /// The server tests run on: TEST_DB_URL, else the project's DB_URL/DATABASE_URL/.env.
-pub fn server() -> DbConfig {
-    let vars = Project::new(None).vars().expect("readable .env");
-    match vars.lookup("TEST_DB_URL") {
-        Some((url, origin)) => DbConfig::parse(url, &origin).expect("TEST_DB_URL is a postgres URL"),
-        None => vars.db_config().expect("set TEST_DB_URL to a PostgreSQL server the tests may use"),
-    }
+pub fn server() -> DbUrl {
+    xtask::suite::test_server(&Project::new(None)).expect("a PostgreSQL server for the tests")
 }
 
 /// A database of its own for one test, dropped (with any sessions on it) when the test ends.
 pub struct TestDb {
     /// The test database's configuration.
-    pub config: DbConfig,
+    pub config: DbUrl,
     runtime: Runtime,
 }
 
@@ -51,7 +47,7 @@ impl TestDb {
     }
 
     fn maintenance(&self, sql: &str) {
-        let options = self.config.maintenance_options().unwrap();
+        let options = self.config.maintenance_options();
         self.runtime.block_on(async {
             let mut conn = options.connect().await.expect("test server reachable");
             conn.execute(sqlx::AssertSqlSafe(sql.to_owned())).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -60,7 +56,7 @@ impl TestDb {
 
     /// Whether the database exists on the server.
     pub fn exists(&self) -> bool {
-        let options = self.config.maintenance_options().unwrap();
+        let options = self.config.maintenance_options();
         let name = self.name();
         self.runtime.block_on(async {
             let mut conn = options.connect().await.unwrap();
@@ -75,7 +71,7 @@ impl TestDb {
     /// Runs `f` with a connection to the test database.
     pub fn with_conn<T>(&self, f: impl AsyncFnOnce(&mut PgConnection) -> T) -> T {
         self.runtime.block_on(async {
-            let mut conn = self.config.connect_options().unwrap().connect().await.unwrap();
+            let mut conn = self.config.connect_options().connect().await.unwrap();
             let result = f(&mut conn).await;
             // The test may have dropped the database under this session.
             let _ = conn.close().await;
@@ -142,7 +138,7 @@ impl TestDb {
     /// Runs a script with psql, stopping at the first error; the password goes by environment.
     pub fn psql(&self, script: &str) {
         let url = url::Url::parse(self.config.secret_url()).unwrap();
-        let options = self.config.connect_options().unwrap();
+        let options = self.config.connect_options();
         let mut child = Command::new("psql")
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
             .env("PGHOST", options.get_host())

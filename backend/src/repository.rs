@@ -1,0 +1,25 @@
+//! The operations the ReferAI app performs on its data, one submodule per entity.
+
+use sqlx::PgPool;
+
+mod actions;
+mod predictions;
+mod users;
+
+/// ReferAI's data operations on a connection pool; cheap to clone, as the pool is shared.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    pool: PgPool,
+}
+
+impl Repository {
+    /// Wraps a pool, e.g. from [`crate::connect`].
+    pub fn new(pool: PgPool) -> Self {
+        Repository { pool }
+    }
+
+    /// The underlying pool, for health checks or work this repository does not cover.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}

@@ -1,0 +1,438 @@
+//! Where ReferAI's database is: `DB_URL`, else `DATABASE_URL`, from the process environment or
+//! `.env`, parsed into connection options and shown everywhere without its password.
+//!
+//! One crate so that `cargo xtask` and the backend can never disagree about which database
+//! "the configured database" is.
+
+use std::str::FromStr;
+use std::{fmt, io, path::Path};
+
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
+use url::Url;
+
+/// The variable ReferAI's guide names; looked up first, everywhere.
+pub const DB_URL: &str = "DB_URL";
+/// sqlx's usual variable, used only when `DB_URL` is set nowhere.
+pub const DATABASE_URL: &str = "DATABASE_URL";
+
+/// The variables that may hold the URL, most preferred first.
+const URL_VARIABLES: [&str; 2] = [DB_URL, DATABASE_URL];
+
+/// What stands in for a password wherever a URL is shown.
+const REDACTED: &str = "***";
+
+/// Appended to URL complaints, so the fix is on the same line.
+const URL_SHAPE: &str = "expected postgres://user:password@host:5432/referaidb";
+
+/// Which variable a URL came from, and whether from the process environment or from `.env`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The process environment.
+    Environment(&'static str),
+    /// The `.env` file.
+    DotEnv(&'static str),
+    /// Given directly, e.g. to [`DbUrl::parse`] by a test.
+    Given,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Environment(name) => write!(f, "{name} in the environment"),
+            Origin::DotEnv(name) => write!(f, "{name} in .env"),
+            Origin::Given => f.write_str("the database URL"),
+        }
+    }
+}
+
+/// Why no [`DbUrl`] could be had. No variant carries the URL or a `.env` line: either may hold a
+/// password.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Neither variable is set, in the environment or in `.env`.
+    #[error("no database configured: DB_URL is set neither in the environment nor in .env")]
+    MissingUrl,
+    /// The value is not a URL at all.
+    #[error("{origin} is not a valid URL ({reason}); {URL_SHAPE}")]
+    InvalidUrl {
+        /// Which variable, from where.
+        origin: Origin,
+        /// What the URL parser objected to (it never quotes the input).
+        reason: url::ParseError,
+    },
+    /// The URL names another database than PostgreSQL.
+    #[error("{origin} uses the scheme `{scheme}`, not PostgreSQL; {URL_SHAPE}")]
+    UnsupportedScheme {
+        /// Which variable, from where.
+        origin: Origin,
+        /// The scheme found.
+        scheme: String,
+    },
+    /// The URL names no database, e.g. `postgres://localhost` without `/referaidb`.
+    #[error("{origin} names no database; end it with the database name, e.g. /referaidb")]
+    NoDatabaseName {
+        /// Which variable, from where.
+        origin: Origin,
+    },
+    /// The URL parses but sqlx rejects a part of it, e.g. an unknown `sslmode`.
+    #[error("{origin} is not a usable PostgreSQL URL ({source}); {URL_SHAPE}")]
+    InvalidOptions {
+        /// Which variable, from where.
+        origin: Origin,
+        /// sqlx's reason.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// `.env` exists but cannot be read.
+    #[error("cannot read .env ({0})")]
+    DotEnvRead(#[source] io::Error),
+    /// `.env` has a line dotenvy cannot parse; the line is not quoted, as it may hold a password.
+    #[error(".env has a line that cannot be parsed (not shown: it may hold a password); fix or remove it")]
+    DotEnvSyntax,
+}
+
+/// A validated PostgreSQL URL and where it came from. `Display` and `Debug` hide the password.
+#[derive(Clone)]
+pub struct DbUrl {
+    url: Url,
+    origin: Origin,
+    dropped_driver: Option<String>,
+}
+
+impl DbUrl {
+    /// Reads `DB_URL`, else `DATABASE_URL`, each from the process environment, else from the file
+    /// at `dotenv_path` (a missing file is no error: production sets the environment).
+    pub fn from_env(dotenv_path: &Path) -> Result<DbUrl, ConfigError> {
+        DbUrl::from_sources(|name| std::env::var(name).ok(), dotenv_path)
+    }
+
+    /// [`DbUrl::from_env`] with the process environment given as a function.
+    ///
+    /// `DB_URL` is looked up in both places before `DATABASE_URL`, the environment winning over
+    /// `.env` for each: a `DATABASE_URL` exported in the shell for sqlx's tools or another
+    /// project must not override this project's `.env`. The file is read, never loaded into the
+    /// process environment.
+    pub fn from_sources(
+        env: impl Fn(&str) -> Option<String>,
+        dotenv_path: &Path,
+    ) -> Result<DbUrl, ConfigError> {
+        // An empty value counts as unset, as a shell's `DB_URL= cargo run` means "none".
+        let non_empty = |value: Option<String>| value.filter(|value| !value.trim().is_empty());
+        let mut dotenv = None;
+        for (slot, name) in URL_VARIABLES.into_iter().enumerate() {
+            if let Some(url) = non_empty(env(name)) {
+                return DbUrl::parse(&url, Origin::Environment(name));
+            }
+            // Read only when needed, so a broken `.env` cannot fail a fully exported setup.
+            let file = match &dotenv {
+                Some(file) => file,
+                None => dotenv.insert(read_dotenv(dotenv_path)?),
+            };
+            if let Some(url) = non_empty(file[slot].clone()) {
+                return DbUrl::parse(&url, Origin::DotEnv(name));
+            }
+        }
+        Err(ConfigError::MissingUrl)
+    }
+
+    /// Parses a `postgres://` URL; SQLAlchemy's `postgresql+driver://` form is accepted and the
+    /// driver dropped (see [`DbUrl::dropped_driver`]).
+    pub fn parse(raw: &str, origin: Origin) -> Result<DbUrl, ConfigError> {
+        let mut url = Url::parse(raw.trim()).map_err(|reason| ConfigError::InvalidUrl { origin, reason })?;
+        let scheme = url.scheme().to_owned();
+        // SQLAlchemy names the Python driver after a `+`; it means nothing to sqlx.
+        let (base, driver) = scheme.split_once('+').unwrap_or((scheme.as_str(), ""));
+        if base != "postgres" && base != "postgresql" {
+            return Err(ConfigError::UnsupportedScheme { origin, scheme });
+        }
+        let dropped_driver = (!driver.is_empty()).then(|| driver.to_owned());
+        if dropped_driver.is_some() {
+            // Both schemes are non-special in the URL standard, the one case where this can fail.
+            url.set_scheme(base).expect("switching between non-special schemes is allowed");
+        }
+        // Without one, PostgreSQL would silently pick the database named after the user.
+        if url.path().trim_start_matches('/').is_empty() {
+            return Err(ConfigError::NoDatabaseName { origin });
+        }
+        PgConnectOptions::from_str(url.as_str())
+            .map_err(|source| ConfigError::InvalidOptions { origin, source })?;
+        Ok(DbUrl { url, origin, dropped_driver })
+    }
+
+    /// Where this URL came from, e.g. "DB_URL in .env".
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// The SQLAlchemy driver that was dropped from the scheme, e.g. `psycopg2`.
+    pub fn dropped_driver(&self) -> Option<&str> {
+        self.dropped_driver.as_deref()
+    }
+
+    /// The database name, percent-decoded.
+    pub fn database(&self) -> String {
+        self.connect_options().get_database().unwrap_or_default().to_owned()
+    }
+
+    /// The user name to log in with.
+    pub fn username(&self) -> String {
+        self.connect_options().get_username().to_owned()
+    }
+
+    /// `host:port`, or the socket folder, for messages.
+    pub fn server(&self) -> String {
+        let options = self.connect_options();
+        match options.get_socket() {
+            Some(socket) => format!("{} (socket)", socket.display()),
+            None => format!("{}:{}", options.get_host(), options.get_port()),
+        }
+    }
+
+    /// The same server and credentials with another database.
+    pub fn with_database(&self, database: &str) -> DbUrl {
+        let mut url = self.url.clone();
+        url.path_segments_mut().expect("a postgres URL has a path").clear().push(database);
+        DbUrl { url, ..self.clone() }
+    }
+
+    /// The URL with its password: only for a child process's environment, never for display.
+    pub fn secret_url(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// The URL with its password, in the user part or in a `password=` parameter, replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let mut url = self.url.clone();
+        if url.password().is_some() {
+            url.set_password(Some(REDACTED)).expect("a URL with a password can hold another");
+        }
+        if url.query_pairs().any(|(key, _)| key == "password") {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(key, value)| {
+                    let value = if key == "password" { REDACTED.into() } else { value.into_owned() };
+                    (key.into_owned(), value)
+                })
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        url.into()
+    }
+
+    /// Connection options for this database. Their own `Debug` shows the password: never log them.
+    ///
+    /// On a loopback or socket connection without an explicit `sslmode`, TLS is switched off: it
+    /// protects nothing there and costs ~80 ms per connection in a debug build.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        let options = PgConnectOptions::from_str(self.url.as_str()).expect("validated by DbUrl::parse");
+        let explicit_ssl = self.url.query_pairs().any(|(key, _)| key == "sslmode");
+        if !explicit_ssl && is_local(&options) { options.ssl_mode(PgSslMode::Disable) } else { options }
+    }
+
+    /// Options for the server's maintenance database (`postgres`, or `template1` when the
+    /// configured database is `postgres` itself), from which databases are created and dropped.
+    pub fn maintenance_options(&self) -> PgConnectOptions {
+        let maintenance = if self.database() == "postgres" { "template1" } else { "postgres" };
+        self.connect_options().database(maintenance)
+    }
+}
+
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbUrl").field("url", &self.redacted()).field("origin", &self.origin).finish()
+    }
+}
+
+fn is_local(options: &PgConnectOptions) -> bool {
+    if options.get_socket().is_some() {
+        return true;
+    }
+    let host = options.get_host().trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host.starts_with('/')
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The values of [`URL_VARIABLES`] in the file, in the same order; a missing file is no error.
+fn read_dotenv(path: &Path) -> Result<[Option<String>; 2], ConfigError> {
+    let mut found = [None, None];
+    let lines = match dotenvy::from_path_iter(path) {
+        Ok(lines) => lines,
+        Err(dotenvy::Error::Io(err)) if err.kind() == io::ErrorKind::NotFound => return Ok(found),
+        Err(dotenvy::Error::Io(err)) => return Err(ConfigError::DotEnvRead(err)),
+        Err(_) => return Err(ConfigError::DotEnvSyntax),
+    };
+    for line in lines {
+        let (key, value) = line.map_err(|err| match err {
+            dotenvy::Error::Io(err) => ConfigError::DotEnvRead(err),
+            _ => ConfigError::DotEnvSyntax,
+        })?;
+        if let Some(slot) = URL_VARIABLES.iter().position(|name| *name == key) {
+            // The last definition wins, as in a shell.
+            found[slot] = Some(value);
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{collections::HashMap, fs};
+
+    use super::*;
+
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| vars.get(name).cloned()
+    }
+
+    fn dotenv(content: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".env"), content).unwrap();
+        dir
+    }
+
+    fn from(env: &[(&str, &str)], dotenv_content: Option<&str>) -> Result<DbUrl, ConfigError> {
+        let dir = dotenv(dotenv_content.unwrap_or(""));
+        let path = if dotenv_content.is_some() { dir.path().join(".env") } else { dir.path().join("absent") };
+        DbUrl::from_sources(env_of(env), &path)
+    }
+
+    fn host_and_db(url: &DbUrl) -> (String, String) {
+        (url.connect_options().get_host().to_owned(), url.database())
+    }
+
+    #[test]
+    fn db_url_is_preferred_over_database_url() {
+        let url =
+            from(&[("DATABASE_URL", "postgres://u@second/b"), ("DB_URL", "postgres://u@first/a")], None)
+                .unwrap();
+        assert_eq!(host_and_db(&url), ("first".into(), "a".into()));
+        assert_eq!(url.origin().to_string(), "DB_URL in the environment");
+    }
+
+    #[test]
+    fn database_url_is_used_when_db_url_is_unset_or_empty() {
+        let url = from(&[("DB_URL", ""), ("DATABASE_URL", "postgres://u@second/b")], None).unwrap();
+        assert_eq!(host_and_db(&url), ("second".into(), "b".into()));
+    }
+
+    #[test]
+    fn the_environment_wins_over_dotenv_for_the_same_name() {
+        let url = from(&[("DB_URL", "postgres://u@from-env/e")], Some("DB_URL=postgres://u@from-file/f\n"))
+            .unwrap();
+        assert_eq!(host_and_db(&url), ("from-env".into(), "e".into()));
+    }
+
+    #[test]
+    fn db_url_in_dotenv_wins_over_an_exported_database_url() {
+        let url =
+            from(&[("DATABASE_URL", "postgres://u@from-env/e")], Some("DB_URL=postgres://u@from-file/f\n"))
+                .unwrap();
+        assert_eq!(host_and_db(&url), ("from-file".into(), "f".into()));
+        assert_eq!(url.origin().to_string(), "DB_URL in .env");
+    }
+
+    #[test]
+    fn an_exported_database_url_wins_over_database_url_in_dotenv() {
+        let url = from(
+            &[("DATABASE_URL", "postgres://u@from-env/e")],
+            Some("DATABASE_URL=postgres://u@from-file/f\n"),
+        )
+        .unwrap();
+        assert_eq!(host_and_db(&url), ("from-env".into(), "e".into()));
+    }
+
+    #[test]
+    fn an_exported_db_url_never_reads_dotenv() {
+        let url = from(&[("DB_URL", "postgres://u@from-env/e")], Some("DB_URL='unterminated\n")).unwrap();
+        assert_eq!(host_and_db(&url), ("from-env".into(), "e".into()));
+    }
+
+    #[test]
+    fn dotenv_is_read_when_the_environment_has_neither() {
+        let content =
+            "# a comment\nOTHER=1\nDATABASE_URL=postgres://u@second/b\nDB_URL=postgres://u@first/a\n";
+        let url = from(&[], Some(content)).unwrap();
+        assert_eq!(host_and_db(&url), ("first".into(), "a".into()));
+    }
+
+    #[test]
+    fn nothing_anywhere_is_missing_url() {
+        assert!(matches!(from(&[], Some("OTHER=1\n")), Err(ConfigError::MissingUrl)));
+        assert!(matches!(from(&[], None), Err(ConfigError::MissingUrl)));
+    }
+
+    #[test]
+    fn a_malformed_dotenv_is_an_error_that_does_not_quote_it() {
+        let err = from(&[], Some("DB_URL='postgres://u:hunter2@h/d\n")).unwrap_err();
+        assert!(matches!(err, ConfigError::DotEnvSyntax), "{err:?}");
+        assert!(!format!("{err} {err:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn sqlalchemy_driver_suffix_is_dropped() {
+        let url = DbUrl::parse("postgresql+psycopg2://referai:s3cret@db.example:6543/referai", Origin::Given)
+            .unwrap();
+        assert_eq!(url.dropped_driver(), Some("psycopg2"));
+        assert_eq!(url.server(), "db.example:6543");
+        assert_eq!(url.username(), "referai");
+        assert_eq!(url.database(), "referai");
+        assert_eq!(url.to_string(), "postgresql://referai:***@db.example:6543/referai");
+    }
+
+    #[test]
+    fn other_databases_and_broken_urls_are_refused_without_echoing_them() {
+        let err = DbUrl::parse("mysql+pymysql://u:pw-in-url@h/d", Origin::Given).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::UnsupportedScheme { scheme, .. } if scheme == "mysql+pymysql"),
+            "{err:?}"
+        );
+        let err = DbUrl::parse("not a url", Origin::Given).unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidUrl { .. }), "{err:?}");
+        let err = DbUrl::parse("postgres://u:pw-in-url@localhost:5432/", Origin::Given).unwrap_err();
+        assert!(matches!(err, ConfigError::NoDatabaseName { .. }), "{err:?}");
+        let err = DbUrl::parse("postgres://u:pw-in-url@h/d?sslmode=sometimes", Origin::Given).unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidOptions { .. }), "{err:?}");
+        assert!(!format!("{err} {err:?}").contains("pw-in-url"));
+    }
+
+    #[test]
+    fn debug_and_display_never_show_the_password() {
+        for raw in [
+            "postgres://referai:hunter2@localhost:5432/referai",
+            "postgres://referai@localhost/referai?password=hunter2&sslmode=disable",
+        ] {
+            let url = DbUrl::parse(raw, Origin::Given).unwrap();
+            let shown = format!("{url} {url:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains(REDACTED) && shown.contains("localhost"), "{shown}");
+            assert!(url.secret_url().contains("hunter2"));
+        }
+    }
+
+    #[test]
+    fn loopback_without_sslmode_skips_tls_but_an_explicit_sslmode_is_kept() {
+        let mode = |raw: &str| DbUrl::parse(raw, Origin::Given).unwrap().connect_options().get_ssl_mode();
+        assert!(matches!(mode("postgres://u@127.0.0.1/db"), PgSslMode::Disable));
+        assert!(matches!(mode("postgres://u@localhost/db?sslmode=require"), PgSslMode::Require));
+        assert!(matches!(mode("postgres://u@db.example/db"), PgSslMode::Prefer));
+    }
+
+    #[test]
+    fn with_database_keeps_the_server_and_takes_any_name() {
+        let url = DbUrl::parse("postgres://u:p@localhost:5433/referaidb", Origin::Given).unwrap();
+        let other = url.with_database("odd name");
+        assert_eq!(other.database(), "odd name");
+        assert_eq!(other.server(), "localhost:5433");
+        assert_eq!(url.maintenance_options().get_database(), Some("postgres"));
+        assert_eq!(url.with_database("postgres").maintenance_options().get_database(), Some("template1"));
+    }
+}
