@@ -14,7 +14,9 @@ pub async fn with_scratch_database<T>(
 ) -> Result<T> {
     let name = format!("{}_{purpose}_{}", base.database(), std::process::id());
     let scratch = base.with_database(&name);
-    let mut maintenance = db::connect_maintenance(base).await?;
+    // From the scratch database's point of view: never `template1`, which CREATE DATABASE copies
+    // and so must have no sessions on it.
+    let mut maintenance = db::connect_maintenance(&scratch).await?;
     // A leftover from a killed run of this same process id would make CREATE fail: clear it first.
     db::drop_database(&mut maintenance, &scratch, true).await?;
     db::create_database(&mut maintenance, &scratch).await?;
