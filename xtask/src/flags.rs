@@ -29,6 +29,9 @@ MIGRATIONS
     status        Current version and drift; exits non-zero when behind or drifted
     revision      Create a new, empty, timestamped up/down migration pair
 
+DATA
+    seed          Load data/ fixtures (--reset reloads them; --fake N adds fake users)
+
 DEVELOPMENT
     prepare       Regenerate .sqlx/, the backend's offline query data (--check: verify it)
     test          fmt --check, prepare --check, clippy -D warnings, then every test
@@ -72,6 +75,8 @@ pub enum Command {
     Status(Status),
     /// `revision`.
     Revision(Revision),
+    /// `seed`.
+    Seed(Seed),
     /// `prepare`.
     Prepare(Prepare),
     /// `test`.
@@ -153,6 +158,19 @@ pub struct Status;
 pub struct Revision {
     /// The migration's name, e.g. "add clip duration".
     pub message: String,
+}
+
+/// Flags of `seed`.
+#[derive(Debug)]
+pub struct Seed {
+    /// Delete the fixtures' users (and all they own) first, then load them again.
+    pub reset: bool,
+    /// Also add this many fake users.
+    pub fake: Option<u32>,
+    /// The seed for fake data; random (and printed) when absent.
+    pub rng_seed: Option<u64>,
+    /// The fixtures folder, when not `data/`.
+    pub data: Option<PathBuf>,
 }
 
 /// Flags of `prepare`.
@@ -253,6 +271,20 @@ digits, spaces, `_` or `-`; it becomes snake_case. Never overwrites a file.
     -m, --message NAME  What the migration does, e.g. \"add clip duration\"
 ";
 
+const SEED_HELP: &str = "\
+cargo xtask seed [--reset] [--fake N [--rng-seed S]] [--data DIR]
+
+Loads the fixtures in data/*.toml (users, their actions, clip files and predictions) in one
+transaction. Safe to run again: users are matched by email and actions by user and upload time,
+so nothing is duplicated. Any mistake in the fixtures is reported as file:line:column and nothing
+is written. The format is described in data/README.md.
+
+    --reset          Delete the fixtures' users and everything they own first, then load them again
+    --fake N         Also add N fake users, each with one action of 2 to 4 clips and a prediction
+    --rng-seed S     Generate the fake data from seed S: the same S gives the same data
+    --data DIR       Read fixtures from DIR instead of data/
+";
+
 const PREPARE_HELP: &str = "\
 cargo xtask prepare [--check]
 
@@ -316,6 +348,14 @@ impl Cli {
                     anyhow!("`revision` needs a name: cargo xtask revision -m \"add clip duration\"")
                 })?,
             }),
+            "seed" => Command::Seed(Seed {
+                reset: args.contains("--reset"),
+                fake: args.opt_value_from_fn("--fake", fake_count)?,
+                rng_seed: args.opt_value_from_fn("--rng-seed", |s| {
+                    s.parse::<u64>().map_err(|_| format!("--rng-seed takes a whole number, not `{s}`"))
+                })?,
+                data: args.opt_value_from_os_str("--data", |s| Ok::<_, String>(PathBuf::from(s)))?,
+            }),
             "prepare" => Command::Prepare(Prepare { check: args.contains("--check") }),
             "test" => Command::Test(Test),
             other => bail!("unknown command `{other}`; `cargo xtask help` lists the commands"),
@@ -342,6 +382,7 @@ fn help_for(command: &str) -> Result<&'static str> {
         "history" => HISTORY_HELP,
         "status" => STATUS_HELP,
         "revision" => REVISION_HELP,
+        "seed" => SEED_HELP,
         "prepare" => PREPARE_HELP,
         "test" => TEST_HELP,
         other => bail!("unknown command `{other}`; `cargo xtask help` lists the commands"),
@@ -358,6 +399,15 @@ fn lock_timeout(args: &mut Arguments) -> Result<Duration> {
         Some(0) => bail!("--lock-timeout must be at least 1 second"),
         Some(seconds) => Ok(Duration::from_secs(seconds)),
         None => Ok(DEFAULT_LOCK_TIMEOUT),
+    }
+}
+
+fn fake_count(value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(0) | Err(_) => {
+            Err(format!("--fake takes a number of users from 1 to {}, not `{value}`", u32::MAX))
+        }
+        Ok(count) => Ok(count),
     }
 }
 
@@ -398,6 +448,9 @@ mod tests {
             ("downgrade --steps 0", "--steps must be at least 1"),
             ("migrate --target soon", "neither a migration version nor `base`"),
             ("revision", "needs a name"),
+            ("seed --fake abc", "--fake takes a number of users from 1"),
+            ("seed --fake 0", "not `0`"),
+            ("seed --fake 10 --rng-seed -1", "--rng-seed takes a whole number"),
         ] {
             let err = format!("{:#}", parse(line).unwrap_err());
             assert!(err.contains(expected), "{line}: {err}");
@@ -417,6 +470,7 @@ mod tests {
             "history",
             "status",
             "revision",
+            "seed",
             "prepare",
             "test",
         ] {

@@ -4,6 +4,8 @@
 
 pub mod config;
 pub mod db;
+pub mod fake_data;
+pub mod fixtures;
 pub mod flags;
 pub mod history;
 pub mod migrate;
@@ -12,5 +14,7 @@ pub mod prepare;
 pub mod project;
 pub mod revision;
 pub mod scratch;
+pub mod seed;
 pub mod setup;
 pub mod suite;
+pub mod utc;

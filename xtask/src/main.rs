@@ -35,6 +35,7 @@ fn run() -> anyhow::Result<()> {
             Command::History(flags) => flags.run(&project.db_url()?, &project.source()?).await,
             Command::Status(flags) => flags.run(&project.db_url()?, &project.source()?).await,
             Command::Revision(flags) => flags.run(&project.source()?),
+            Command::Seed(flags) => flags.run(&project).await,
             Command::Prepare(flags) => flags.run(&project).await,
             Command::Test(flags) => flags.run(&project).await,
         }

@@ -9,13 +9,14 @@ use anyhow::{Context, Result, bail};
 
 use crate::flags;
 use crate::migrations::Source;
+use crate::utc;
 
 impl flags::Revision {
     /// Runs `cargo xtask revision`.
     pub fn run(self, source: &Source) -> Result<()> {
         let name = snake_name(&self.message)?;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).context("the system clock is before 1970")?;
-        let version = utc_version(now.as_secs());
+        let version = utc::version(now.as_secs());
         if let Some(newest) = source.head().filter(|&head| head >= version) {
             bail!(
                 "refusing to create version {version}: {} already has {newest}, which is not older; \
@@ -71,41 +72,9 @@ fn create(path: &Path, contents: &str) -> Result<()> {
     file.write_all(contents.as_bytes()).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// `YYYYMMDDhhmmss` in UTC, the version format sqlx-cli writes.
-fn utc_version(unix_seconds: u64) -> i64 {
-    let days = (unix_seconds / 86_400) as i64;
-    let seconds = unix_seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    format!("{year:04}{month:02}{day:02}{hour:02}{minute:02}{second:02}").parse().expect("fourteen digits")
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`);
-/// a date crate would cost every developer compile time for these eight lines.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions_are_utc_timestamps() {
-        assert_eq!(utc_version(0), 19700101000000);
-        // 2000-02-29 (a leap day in a century leap year) 12:34:56 UTC.
-        assert_eq!(utc_version(951_827_696), 20000229123456);
-        // 2026-11-25 14:45:00 UTC.
-        assert_eq!(utc_version(1_795_617_900), 20261125144500);
-    }
 
     #[test]
     fn names_become_snake_case_and_unsafe_ones_are_refused() {

@@ -5,6 +5,7 @@ use anyhow::{Result, bail};
 use crate::flags;
 use crate::migrate;
 use crate::migrations::Source;
+use crate::seed;
 use crate::{db, project::Project};
 use dburl::DbUrl;
 
@@ -13,19 +14,19 @@ impl flags::DbSetup {
     pub async fn run(self, project: &Project) -> Result<()> {
         let config = project.db_url_or_create_dotenv()?;
         let source = project.source()?;
-        setup(&config, &source, &self).await
+        setup(&config, &source, project, &self).await
     }
 }
 
-async fn setup(config: &DbUrl, source: &Source, flags: &flags::DbSetup) -> Result<()> {
+async fn setup(config: &DbUrl, source: &Source, project: &Project, flags: &flags::DbSetup) -> Result<()> {
     let database = config.database();
     let created = create(config).await?;
     let outcome =
         migrate::apply_pending(config, source, None, flags.lock_timeout, migrate::print_applied).await?;
-    let seeding = if flags.no_seed {
-        "skipped (--no-seed)"
+    let seeded = if flags.no_seed {
+        None
     } else {
-        "not available yet: `cargo xtask seed` arrives with the seed-data issue"
+        Some(seed::seed(config, &project.root.join("data"), false, None).await?)
     };
 
     println!();
@@ -40,8 +41,24 @@ async fn setup(config: &DbUrl, source: &Source, flags: &flags::DbSetup) -> Resul
         (n, Some(version)) => println!("schema:    applied {n} migration(s), now at version {version}"),
         (_, None) => unreachable!("applying a migration sets a version"),
     }
-    println!("seed data: {seeding}");
-    if !created && outcome.applied.is_empty() {
+    match &seeded {
+        None => println!("seed data: skipped (--no-seed)"),
+        Some(seeded) if seeded.fixtures.users + seeded.fixtures.actions == 0 => {
+            println!("seed data: already loaded")
+        }
+        Some(seeded) => println!(
+            "seed data: added {} user(s), {} action(s), {} clip(s), {} prediction(s) from data/",
+            seeded.fixtures.users,
+            seeded.fixtures.actions,
+            seeded.fixtures.clips,
+            seeded.fixtures.predictions
+        ),
+    }
+    if let Some(login) = seeded.as_ref().and_then(|s| s.login.as_ref()) {
+        println!("log in:    {login} (its password is in data/fixtures.toml)");
+    }
+    let seeded_nothing = seeded.as_ref().is_none_or(|s| s.fixtures.users + s.fixtures.actions == 0);
+    if !created && outcome.applied.is_empty() && seeded_nothing {
         println!("nothing to do: `{database}` was already set up");
     }
     println!("next:      `cargo xtask status` shows where the database stands");
@@ -103,6 +120,6 @@ impl flags::DbReset {
         let config = project.db_url()?;
         let source = project.source()?;
         drop(&config, self.yes, self.force, "db-reset").await?;
-        setup(&config, &source, &self.setup).await
+        setup(&config, &source, project, &self.setup).await
     }
 }

@@ -6,5 +6,6 @@ mod downgrade;
 mod history;
 mod migrate;
 mod revision;
+mod seed;
 mod setup;
 mod support;

@@ -1,0 +1,213 @@
+//! `seed`: load the fixtures in `data/` (and, with `--fake N`, fake users at volume) in one
+//! transaction. Idempotent: rows are matched by natural keys, never duplicated.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+use argon2::{Argon2, PasswordHasher};
+use dburl::DbUrl;
+use sqlx::{Connection, PgConnection};
+
+use crate::fixtures::{Action, Fixtures};
+use crate::flags;
+use crate::project::Project;
+use crate::{db, fake_data};
+
+/// How many rows one seed run added.
+#[derive(Debug, Default)]
+pub struct Added {
+    /// Fixture users inserted.
+    pub users: u64,
+    /// Fixture actions inserted.
+    pub actions: u64,
+    /// Clips inserted with them.
+    pub clips: u64,
+    /// Predictions inserted with them.
+    pub predictions: u64,
+    /// Fixture users deleted first (`--reset`).
+    pub reset: u64,
+}
+
+impl flags::Seed {
+    /// Runs `cargo xtask seed`.
+    pub async fn run(self, project: &Project) -> Result<()> {
+        let url = project.db_url()?;
+        let data = self.data.clone().unwrap_or_else(|| project.root.join("data"));
+        let fake = self.fake.map(|count| (count, self.rng_seed.unwrap_or_else(rand::random)));
+        let seeded = seed(&url, &data, self.reset, fake).await?;
+        report(&url, &seeded.fixtures, &data);
+        if let (Some(counts), Some((_, rng_seed))) = (seeded.fake, fake) {
+            println!(
+                "added {} fake users with {} actions, {} clips and {} predictions \
+                 (--rng-seed {rng_seed}; their password is `{}`)",
+                counts.users,
+                counts.actions,
+                counts.clips,
+                counts.predictions,
+                fake_data::PASSWORD
+            );
+        }
+        Ok(())
+    }
+}
+
+/// What one seed run did.
+#[derive(Debug)]
+pub struct Seeded {
+    /// Rows added from the fixtures.
+    pub fixtures: Added,
+    /// Fake rows added, when asked for.
+    pub fake: Option<fake_data::Counts>,
+    /// The first fixture user's email: the login to suggest.
+    pub login: Option<String>,
+}
+
+/// Loads the fixtures in `data` (after deleting the fixture users, with `reset`) and, given
+/// `(count, rng_seed)`, fake users, all in one transaction.
+pub async fn seed(url: &DbUrl, data: &Path, reset: bool, fake: Option<(u32, u64)>) -> Result<Seeded> {
+    let fixtures = Fixtures::load(data)?;
+    let mut conn = db::connect(url).await?;
+    let mut tx = conn.begin().await?;
+    let added = load_fixtures(&mut tx, &fixtures, reset).await?;
+    let fake = match fake {
+        Some((count, rng_seed)) => Some(fake_data::load(&mut tx, count, rng_seed).await?),
+        None => None,
+    };
+    tx.commit().await.context("cannot commit the seed data")?;
+    db::close(conn).await;
+    Ok(Seeded { fixtures: added, fake, login: fixtures.users.first().map(|u| u.email.clone()) })
+}
+
+fn report(url: &DbUrl, added: &Added, data: &Path) {
+    let data = data.display();
+    let database = url.database();
+    if added.reset > 0 {
+        println!("reset: removed {} fixture user(s) and everything they owned", added.reset);
+    }
+    if added.users + added.actions == 0 {
+        println!("`{database}` already holds every fixture from {data}; nothing to add");
+    } else {
+        println!(
+            "seeded `{database}` from {data}: {} user(s), {} action(s), {} clip(s), {} prediction(s)",
+            added.users, added.actions, added.clips, added.predictions
+        );
+    }
+}
+
+/// Inserts what the fixtures define and the database lacks; with `reset`, first deletes the
+/// fixture users and (by cascade) everything they own.
+async fn load_fixtures(conn: &mut PgConnection, fixtures: &Fixtures, reset: bool) -> Result<Added> {
+    let mut added = Added::default();
+    let emails: Vec<&str> = fixtures.users.iter().map(|u| u.email.as_str()).collect();
+    if reset {
+        added.reset = sqlx::query("DELETE FROM user_account WHERE email = ANY($1)")
+            .bind(&emails)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    let mut ids: HashMap<String, i64> =
+        sqlx::query_as("SELECT email, id FROM user_account WHERE email = ANY($1)")
+            .bind(&emails)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    for user in &fixtures.users {
+        if ids.contains_key(&user.email) {
+            continue;
+        }
+        // Hash only users that are missing: argon2 costs tens of milliseconds on purpose.
+        let hash = Argon2::default()
+            .hash_password(user.password.as_bytes())
+            .map_err(|err| anyhow!("cannot hash the password of {}: {err}", user.email))?
+            .to_string();
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO user_account (email, password) VALUES ($1, $2) RETURNING id")
+                .bind(&user.email)
+                .bind(hash)
+                .fetch_one(&mut *conn)
+                .await?;
+        ids.insert(user.email.clone(), id);
+        added.users += 1;
+    }
+    for action in &fixtures.actions {
+        let user_id = ids[&action.user];
+        if insert_action(conn, user_id, action, &mut added).await.map_err(|err| locate_error(err, action))? {
+            added.actions += 1;
+        }
+    }
+    Ok(added)
+}
+
+/// Inserts one fixture action with its clips and prediction unless it exists; returns whether it
+/// inserted it.
+async fn insert_action(
+    conn: &mut PgConnection,
+    user_id: i64,
+    action: &Action,
+    added: &mut Added,
+) -> sqlx::Result<bool> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT FROM action WHERE user_id = $1 AND created_at = $2::timestamptz)",
+    )
+    .bind(user_id)
+    .bind(&action.uploaded_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    if exists {
+        return Ok(false);
+    }
+    let action_id: i64 = sqlx::query_scalar(
+        "INSERT INTO action (user_id, created_at) VALUES ($1, $2::timestamptz) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(&action.uploaded_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    for clip in &action.clips {
+        sqlx::query("INSERT INTO clip (action_id, content) VALUES ($1, $2)")
+            .bind(action_id)
+            .bind(clip)
+            .execute(&mut *conn)
+            .await?;
+        added.clips += 1;
+    }
+    if let Some(prediction) = &action.prediction {
+        let [foul, no_foul, no_card, yellow, red] = prediction.confidences;
+        sqlx::query(
+            "INSERT INTO prediction (action_id, is_foul, foul_confidence, no_foul_confidence, no_card_confidence,
+                 yellow_card_confidence, red_card_confidence, foul_model_results, severity_model_results)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
+        )
+        .bind(action_id)
+        .bind(prediction.is_foul)
+        .bind(foul)
+        .bind(no_foul)
+        .bind(no_card)
+        .bind(yellow)
+        .bind(red)
+        .bind(&prediction.foul_model_results)
+        .bind(&prediction.severity_model_results)
+        .execute(&mut *conn)
+        .await?;
+        added.predictions += 1;
+    }
+    Ok(true)
+}
+
+/// A database error while loading an action, pinned to where the fixture defines it.
+fn locate_error(err: sqlx::Error, action: &Action) -> anyhow::Error {
+    match err.as_database_error() {
+        Some(db) => {
+            let constraint = db.constraint().map(|c| format!(" ({c})")).unwrap_or_default();
+            anyhow!(
+                "{}: the database rejected this action: {}{constraint}; nothing was written",
+                action.location,
+                db.message()
+            )
+        }
+        None => anyhow!("{}: cannot load this action: {err}", action.location),
+    }
+}
