@@ -200,6 +200,48 @@ impl DbUrl {
         self.url.as_str()
     }
 
+    /// The `PG*` variables that point libpq programs (psql, pg_dump, pg_restore) at this database:
+    /// the password travels in the child's environment, never on its command line.
+    pub fn libpq_env(&self) -> Vec<(&'static str, String)> {
+        let options = self.connect_options();
+        let host = match options.get_socket() {
+            Some(socket) => socket.display().to_string(),
+            None => options.get_host().to_owned(),
+        };
+        let ssl_mode = match options.get_ssl_mode() {
+            PgSslMode::Disable => "disable",
+            PgSslMode::Allow => "allow",
+            PgSslMode::Prefer => "prefer",
+            PgSslMode::Require => "require",
+            PgSslMode::VerifyCa => "verify-ca",
+            PgSslMode::VerifyFull => "verify-full",
+        };
+        let mut env = vec![
+            ("PGHOST", host),
+            ("PGPORT", options.get_port().to_string()),
+            ("PGUSER", options.get_username().to_owned()),
+            ("PGDATABASE", self.database()),
+            ("PGSSLMODE", ssl_mode.to_owned()),
+            ("PGAPPNAME", "referai-xtask".to_owned()),
+        ];
+        if let Some(password) = self.password() {
+            env.push(("PGPASSWORD", password));
+        }
+        env
+    }
+
+    /// The password, percent-decoded, from the user part or a `password=` parameter.
+    fn password(&self) -> Option<String> {
+        let from_query =
+            || self.url.query_pairs().find(|(key, _)| key == "password").map(|(_, v)| v.into_owned());
+        match self.url.password() {
+            Some(encoded) => {
+                Some(percent_encoding::percent_decode_str(encoded).decode_utf8_lossy().into_owned())
+            }
+            None => from_query(),
+        }
+    }
+
     /// The URL with its password, in the user part or in a `password=` parameter, replaced by `***`.
     pub fn redacted(&self) -> String {
         let mut url = self.url.clone();
@@ -424,6 +466,21 @@ mod tests {
         assert!(matches!(mode("postgres://u@127.0.0.1/db"), PgSslMode::Disable));
         assert!(matches!(mode("postgres://u@localhost/db?sslmode=require"), PgSslMode::Require));
         assert!(matches!(mode("postgres://u@db.example/db"), PgSslMode::Prefer));
+    }
+
+    #[test]
+    fn libpq_programs_get_the_connection_and_the_decoded_password_by_environment() {
+        let url =
+            DbUrl::parse("postgres://ref%40ai:p%40ss%2Fw@localhost:6543/referaidb", Origin::Given).unwrap();
+        let env: HashMap<_, _> = url.libpq_env().into_iter().collect();
+        assert_eq!(env["PGHOST"], "localhost");
+        assert_eq!(env["PGPORT"], "6543");
+        assert_eq!(env["PGUSER"], "ref@ai");
+        assert_eq!(env["PGPASSWORD"], "p@ss/w");
+        assert_eq!(env["PGDATABASE"], "referaidb");
+        assert_eq!(env["PGSSLMODE"], "disable");
+        let no_password = DbUrl::parse("postgres://u@db.example/d", Origin::Given).unwrap();
+        assert!(no_password.libpq_env().iter().all(|(key, _)| *key != "PGPASSWORD"));
     }
 
     #[test]

@@ -31,14 +31,17 @@ MIGRATIONS
 
 DATA
     seed          Load data/ fixtures (--reset reloads them; --fake N adds fake users)
+    backup        pg_dump the database into backups/, with a manifest to verify restores
+    restore       Restore a backup into a new database (--yes: replace the database)
 
 DEVELOPMENT
     prepare       Regenerate .sqlx/, the backend's offline query data (--check: verify it)
     test          fmt --check, prepare --check, clippy -D warnings, then every test
 
 GLOBAL FLAGS
-    --source DIR  The migrations folder (default: migrations/ at the workspace root)
-    -h, --help    Help for the command
+    --source DIR   The migrations folder (default: migrations/ at the workspace root)
+    --backups DIR  Where backups go (default: backups/ at the workspace root, git-ignored)
+    -h, --help     Help for the command
 
 The database comes from DB_URL (else DATABASE_URL), in the environment or in .env.
 ";
@@ -48,6 +51,8 @@ The database comes from DB_URL (else DATABASE_URL), in the environment or in .en
 pub struct Cli {
     /// `--source DIR`, when given.
     pub source: Option<PathBuf>,
+    /// `--backups DIR`, when given.
+    pub backups: Option<PathBuf>,
     /// The command and its flags.
     pub command: Command,
 }
@@ -77,6 +82,10 @@ pub enum Command {
     Revision(Revision),
     /// `seed`.
     Seed(Seed),
+    /// `backup`.
+    Backup(Backup),
+    /// `restore`.
+    Restore(Restore),
     /// `prepare`.
     Prepare(Prepare),
     /// `test`.
@@ -88,6 +97,8 @@ pub enum Command {
 pub struct DbSetup {
     /// Skip loading the seed data.
     pub no_seed: bool,
+    /// Skip the backup before a destructive migration.
+    pub no_backup: bool,
     /// How long to wait for another process's migration lock.
     pub lock_timeout: Duration,
 }
@@ -125,6 +136,8 @@ pub struct Migrate {
     pub dry_run: bool,
     /// Print the SQL that would run; change nothing.
     pub sql: bool,
+    /// Skip the backup before a destructive migration.
+    pub no_backup: bool,
     /// How long to wait for another process's migration lock.
     pub lock_timeout: Duration,
 }
@@ -138,6 +151,8 @@ pub struct Downgrade {
     pub target: Option<Target>,
     /// List what would be reverted; change nothing.
     pub dry_run: bool,
+    /// Skip the backup taken before reverting.
+    pub no_backup: bool,
     /// How long to wait for another process's migration lock.
     pub lock_timeout: Duration,
 }
@@ -173,6 +188,32 @@ pub struct Seed {
     pub data: Option<PathBuf>,
 }
 
+/// Flags of `backup`.
+#[derive(Debug)]
+pub struct Backup {
+    /// pg_dump's format.
+    pub format: crate::backup::Format,
+    /// Parallel jobs (directory format).
+    pub jobs: Option<u32>,
+    /// Where to write the backup instead of a new name in the backups folder.
+    pub output: Option<PathBuf>,
+    /// Afterwards, delete all but the newest N backups of this database.
+    pub keep: Option<usize>,
+}
+
+/// Flags of `restore`.
+#[derive(Debug)]
+pub struct Restore {
+    /// The backup: a `.dump` file, a directory dump, or a plain `.sql` script.
+    pub path: PathBuf,
+    /// Restore into this (new) database.
+    pub into: Option<String>,
+    /// Allow replacing an existing database (the configured one without `--into`).
+    pub yes: bool,
+    /// Parallel jobs for pg_restore.
+    pub jobs: Option<u32>,
+}
+
 /// Flags of `prepare`.
 #[derive(Debug)]
 pub struct Prepare {
@@ -185,13 +226,14 @@ pub struct Prepare {
 pub struct Test;
 
 const DB_SETUP_HELP: &str = "\
-cargo xtask db-setup [--no-seed] [--lock-timeout SECS]
+cargo xtask db-setup [--no-seed] [--no-backup] [--lock-timeout SECS]
 
 Creates the database named in DB_URL if it is missing, applies every pending migration and loads
 the seed data, then prints a summary. Safe to run again: a second run changes nothing. With no
 DB_URL anywhere and no .env, it first copies .env.example to .env.
 
     --no-seed            Do not load seed data
+    --no-backup          Do not back up before a destructive migration
     --lock-timeout SECS  Wait this long for another migration to finish (default 300)
 ";
 
@@ -222,27 +264,31 @@ Drops the database, then runs db-setup: a fresh, migrated (and seeded) database.
 ";
 
 const MIGRATE_HELP: &str = "\
-cargo xtask migrate [--target VERSION] [--dry-run] [--sql] [--lock-timeout SECS]
+cargo xtask migrate [--target VERSION] [--dry-run] [--sql] [--no-backup] [--lock-timeout SECS]
 
 Applies pending migrations in version order, each in its own transaction (unless its file starts
 with `-- no-transaction`), under sqlx's advisory lock: concurrent runs apply each migration once.
+When a pending migration may destroy data (DROP, TRUNCATE, DELETE, ALTER ... TYPE), the database
+is backed up into backups/ first.
 
     --target VERSION     Stop after VERSION instead of the newest migration
     --dry-run            List the migrations that would run; change nothing
     --sql                Print the SQL script that would run, bookkeeping included; change nothing
+    --no-backup          Do not back up before a destructive migration
     --lock-timeout SECS  Wait this long for another migration to finish (default 300)
 ";
 
 const DOWNGRADE_HELP: &str = "\
-cargo xtask downgrade [--steps N | --target VERSION|base] [--dry-run] [--lock-timeout SECS]
+cargo xtask downgrade [--steps N | --target VERSION|base] [--dry-run] [--no-backup] [--lock-timeout SECS]
 
 Reverts applied migrations newest first with their .down.sql files: one by default. If any of
-them has no .down.sql, nothing is reverted.
+them has no .down.sql, nothing is reverted. The database is backed up into backups/ first.
 
     --steps N            Revert the N newest migrations
     --target VERSION     Revert every migration newer than VERSION (VERSION stays applied)
     --target base        Revert every migration
     --dry-run            List the migrations that would be reverted; change nothing
+    --no-backup          Do not back up first
     --lock-timeout SECS  Wait this long for another migration to finish (default 300)
 ";
 
@@ -285,6 +331,33 @@ is written. The format is described in data/README.md.
     --data DIR       Read fixtures from DIR instead of data/
 ";
 
+const BACKUP_HELP: &str = "\
+cargo xtask backup [--format custom|directory|plain] [--jobs N] [--output PATH] [--keep N]
+
+Dumps the configured database with pg_dump into backups/<db>-<UTC time>-<migration version>.dump
+(mode 0600), with a manifest beside it (<backup>.manifest.json: server and migration version, and
+a row count and checksum per table) that `restore` verifies against. The password reaches pg_dump
+through its environment, never its command line.
+
+    --format F     custom (default, one file), directory (a folder; allows --jobs) or plain (SQL)
+    --jobs N       Dump N tables at once (directory format)
+    --output PATH  Write here instead of a new name in backups/
+    --keep N       Afterwards, delete all but the newest N backups of this database
+";
+
+const RESTORE_HELP: &str = "\
+cargo xtask restore PATH [--into NAME] [--yes] [--jobs N]
+
+Restores a backup (pg_restore, or psql for a plain .sql dump) into a new database, then checks it
+against the backup's manifest and says \"verified\" or which table differs. By default the new
+database is <db>_restored_<time>; an existing database is never overwritten unless --yes.
+
+    --into NAME  Restore into the database NAME (must not exist, unless --yes)
+    --yes        Replace the configured database (or NAME): it is backed up first, the backup is
+                 restored beside it, and the names are swapped only once that succeeded
+    --jobs N     Restore N tables at once (custom and directory formats)
+";
+
 const PREPARE_HELP: &str = "\
 cargo xtask prepare [--check]
 
@@ -314,7 +387,8 @@ impl Cli {
 
     /// Parses `args`.
     pub fn parse(mut args: Arguments) -> Result<Cli> {
-        let source = args.opt_value_from_os_str("--source", |s| Ok::<_, String>(PathBuf::from(s)))?;
+        let source = args.opt_value_from_os_str("--source", path)?;
+        let backups = args.opt_value_from_os_str("--backups", path)?;
         let name = args.subcommand()?.unwrap_or_else(|| "help".to_owned());
         let command = match name.as_str() {
             "help" | "-h" | "--help" => Command::Help(HELP),
@@ -333,12 +407,14 @@ impl Cli {
                 target: args.opt_value_from_str("--target")?,
                 dry_run: args.contains("--dry-run"),
                 sql: args.contains("--sql"),
+                no_backup: args.contains("--no-backup"),
                 lock_timeout: lock_timeout(&mut args)?,
             }),
             "downgrade" => Command::Downgrade(Downgrade {
                 steps: steps(&mut args)?,
                 target: args.opt_value_from_str("--target")?,
                 dry_run: args.contains("--dry-run"),
+                no_backup: args.contains("--no-backup"),
                 lock_timeout: lock_timeout(&mut args)?,
             }),
             "history" => Command::History(History { verbose: args.contains(["-v", "--verbose"]) }),
@@ -354,7 +430,26 @@ impl Cli {
                 rng_seed: args.opt_value_from_fn("--rng-seed", |s| {
                     s.parse::<u64>().map_err(|_| format!("--rng-seed takes a whole number, not `{s}`"))
                 })?,
-                data: args.opt_value_from_os_str("--data", |s| Ok::<_, String>(PathBuf::from(s)))?,
+                data: args.opt_value_from_os_str("--data", path)?,
+            }),
+            "backup" => Command::Backup(Backup {
+                format: args.opt_value_from_str("--format")?.unwrap_or(crate::backup::Format::Custom),
+                jobs: jobs(&mut args)?,
+                output: args.opt_value_from_os_str("--output", path)?,
+                keep: args.opt_value_from_fn("--keep", |s| {
+                    s.parse::<usize>()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or(format!("--keep takes a number from 1 up, not `{s}`"))
+                })?,
+            }),
+            "restore" => Command::Restore(Restore {
+                into: args.opt_value_from_str("--into")?,
+                yes: args.contains("--yes"),
+                jobs: jobs(&mut args)?,
+                path: args.opt_free_from_os_str(path)?.ok_or_else(|| {
+                    anyhow!("`restore` needs the backup to restore: cargo xtask restore backups/<file>.dump")
+                })?,
             }),
             "prepare" => Command::Prepare(Prepare { check: args.contains("--check") }),
             "test" => Command::Test(Test),
@@ -367,7 +462,7 @@ impl Cli {
                 extra.to_string_lossy()
             );
         }
-        Ok(Cli { source, command })
+        Ok(Cli { source, backups, command })
     }
 }
 
@@ -383,6 +478,8 @@ fn help_for(command: &str) -> Result<&'static str> {
         "status" => STATUS_HELP,
         "revision" => REVISION_HELP,
         "seed" => SEED_HELP,
+        "backup" => BACKUP_HELP,
+        "restore" => RESTORE_HELP,
         "prepare" => PREPARE_HELP,
         "test" => TEST_HELP,
         other => bail!("unknown command `{other}`; `cargo xtask help` lists the commands"),
@@ -390,7 +487,17 @@ fn help_for(command: &str) -> Result<&'static str> {
 }
 
 fn db_setup(args: &mut Arguments) -> Result<DbSetup> {
-    Ok(DbSetup { no_seed: args.contains("--no-seed"), lock_timeout: lock_timeout(args)? })
+    Ok(DbSetup {
+        no_seed: args.contains("--no-seed"),
+        no_backup: args.contains("--no-backup"),
+        lock_timeout: lock_timeout(args)?,
+    })
+}
+
+fn jobs(args: &mut Arguments) -> Result<Option<u32>> {
+    Ok(args.opt_value_from_fn("--jobs", |s| {
+        s.parse::<u32>().ok().filter(|&n| n > 0).ok_or(format!("--jobs takes a number from 1 up, not `{s}`"))
+    })?)
 }
 
 fn lock_timeout(args: &mut Arguments) -> Result<Duration> {
@@ -400,6 +507,10 @@ fn lock_timeout(args: &mut Arguments) -> Result<Duration> {
         Some(seconds) => Ok(Duration::from_secs(seconds)),
         None => Ok(DEFAULT_LOCK_TIMEOUT),
     }
+}
+
+fn path(value: &std::ffi::OsStr) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(value))
 }
 
 fn fake_count(value: &str) -> Result<u32, String> {
@@ -471,6 +582,8 @@ mod tests {
             "status",
             "revision",
             "seed",
+            "backup",
+            "restore",
             "prepare",
             "test",
         ] {

@@ -2,16 +2,20 @@
 //! lives in the module named after what it does. The library form lets the integration tests
 //! reuse the project's layout and helpers.
 
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod fake_data;
 pub mod fixtures;
 pub mod flags;
 pub mod history;
+pub mod manifest;
 pub mod migrate;
 pub mod migrations;
+pub mod pg_tools;
 pub mod prepare;
 pub mod project;
+pub mod restore;
 pub mod revision;
 pub mod scratch;
 pub mod seed;

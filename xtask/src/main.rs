@@ -18,7 +18,7 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let cli = Cli::from_env()?;
-    let project = Project::new(cli.source);
+    let project = Project::new(cli.source, cli.backups);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         match cli.command {
@@ -30,12 +30,18 @@ fn run() -> anyhow::Result<()> {
             Command::DbCreate(flags) => flags.run(&project.db_url()?).await,
             Command::DbDrop(flags) => flags.run(&project.db_url()?).await,
             Command::DbReset(flags) => flags.run(&project).await,
-            Command::Migrate(flags) => flags.run(&project.db_url()?, &project.source()?).await,
-            Command::Downgrade(flags) => flags.run(&project.db_url()?, &project.source()?).await,
+            Command::Migrate(flags) => {
+                flags.run(&project.db_url()?, &project.source()?, &project.backups_dir).await
+            }
+            Command::Downgrade(flags) => {
+                flags.run(&project.db_url()?, &project.source()?, &project.backups_dir).await
+            }
             Command::History(flags) => flags.run(&project.db_url()?, &project.source()?).await,
             Command::Status(flags) => flags.run(&project.db_url()?, &project.source()?).await,
             Command::Revision(flags) => flags.run(&project.source()?),
             Command::Seed(flags) => flags.run(&project).await,
+            Command::Backup(flags) => flags.run(&project).await,
+            Command::Restore(flags) => flags.run(&project).await,
             Command::Prepare(flags) => flags.run(&project).await,
             Command::Test(flags) => flags.run(&project).await,
         }

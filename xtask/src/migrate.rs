@@ -3,15 +3,16 @@
 //! sqlx owns the bookkeeping (the `_sqlx_migrations` table, checksums, the advisory lock key,
 //! one transaction per migration); this module decides what to run and explains failures.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 use sqlx::migrate::{Migrate, MigrateError, Migration};
 use sqlx::{Executor, PgConnection};
 
-use crate::db;
 use crate::flags;
 use crate::migrations::{self, Entry, Revision, Script, Source, State, TABLE, Target};
+use crate::{backup, db};
 use dburl::DbUrl;
 
 /// What one `migrate` run did.
@@ -25,7 +26,8 @@ pub struct Outcome {
 
 impl flags::Migrate {
     /// Runs `cargo xtask migrate`.
-    pub async fn run(self, config: &DbUrl, source: &Source) -> Result<()> {
+    pub async fn run(self, config: &DbUrl, source: &Source, backups_dir: &Path) -> Result<()> {
+        let backups = (!self.no_backup).then_some(backups_dir);
         let target = self.target.map(|t| migrate_target(t, source)).transpose()?.flatten();
         let database = config.database();
         if self.dry_run || self.sql {
@@ -47,7 +49,8 @@ impl flags::Migrate {
             }
             return Ok(());
         }
-        let outcome = apply_pending(config, source, target, self.lock_timeout, print_applied).await?;
+        let outcome =
+            apply_pending(config, source, target, self.lock_timeout, backups, print_applied).await?;
         match (outcome.applied.is_empty(), outcome.version) {
             (true, Some(version)) => println!("`{database}` is already at version {version}; nothing to do"),
             (true, None) => println!("`{database}` has no migrations to apply; nothing to do"),
@@ -61,8 +64,8 @@ impl flags::Migrate {
 }
 
 impl flags::Downgrade {
-    /// Runs `cargo xtask downgrade`.
-    pub async fn run(self, config: &DbUrl, source: &Source) -> Result<()> {
+    /// Runs `cargo xtask downgrade`; unless `--no-backup`, backs the database up first.
+    pub async fn run(self, config: &DbUrl, source: &Source, backups_dir: &Path) -> Result<()> {
         let database = config.database();
         let mut conn = db::connect(config).await?;
         lock(&mut conn, &database, self.lock_timeout).await?;
@@ -79,6 +82,10 @@ impl flags::Downgrade {
                 println!("  {}", down.file_name());
             }
             return Ok(());
+        }
+        if !self.no_backup {
+            let taken = backup::take(config, backups_dir, &backup::Request::safety()).await?;
+            println!("backed up `{database}` to {} first (--no-backup skips this)", taken.path.display());
         }
         for (entry, down) in &plan {
             if entry.state == State::Modified {
@@ -164,7 +171,8 @@ impl flags::Downgrade {
 }
 
 /// Applies pending migrations up to `target` (or head) under sqlx's advisory lock, calling
-/// `on_applied` after each.
+/// `on_applied` after each. With `backups`, a database that already has migrations applied is
+/// backed up into that folder first when a pending migration is destructive.
 ///
 /// Safe to run concurrently: the second caller waits for the lock, then finds nothing to do.
 pub async fn apply_pending(
@@ -172,6 +180,7 @@ pub async fn apply_pending(
     source: &Source,
     target: Option<i64>,
     lock_wait: Duration,
+    backups: Option<&Path>,
     mut on_applied: impl FnMut(&Revision, Duration),
 ) -> Result<Outcome> {
     let database = config.database();
@@ -181,10 +190,21 @@ pub async fn apply_pending(
     let applied = migrations::read_applied(&mut conn).await?;
     let entries = migrations::reconcile(source, &applied);
     migrations::ensure_no_drift(&entries, source, &database)?;
-    if pending(&entries, target).is_empty() {
+    let to_apply = pending(&entries, target);
+    if to_apply.is_empty() {
         let version = applied.last().map(|row| row.version);
         db::close(conn).await;
         return Ok(Outcome { applied: Vec::new(), version });
+    }
+    let destructive = to_apply.iter().find(|r| migrations::is_destructive(r.up.migration.sql.as_str()));
+    // A database with nothing applied yet has nothing a migration could destroy.
+    if let (Some(folder), Some(revision), false) = (backups, destructive, applied.is_empty()) {
+        let taken = backup::take(config, folder, &backup::Request::safety()).await?;
+        println!(
+            "backed up `{database}` to {} first: {} may destroy data (--no-backup skips this)",
+            taken.path.display(),
+            revision.up.file_name()
+        );
     }
 
     lock(&mut conn, &database, lock_wait).await?;

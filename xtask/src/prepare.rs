@@ -36,7 +36,7 @@ pub async fn prepare(project: &Project, server: &DbUrl, check: bool) -> Result<(
     let root = project.root.clone();
     let out = generated.clone();
     with_scratch_database(server, "prepare", async |scratch| {
-        migrate::apply_pending(scratch, &source, None, Duration::from_secs(60), |_, _| ()).await?;
+        migrate::apply_pending(scratch, &source, None, Duration::from_secs(60), None, |_, _| ()).await?;
         let url = scratch.secret_url().to_owned();
         // `cargo check` blocks; run it off the async thread so Ctrl-C still drops the database.
         tokio::task::spawn_blocking(move || check_backend(&root, &url, &out)).await?

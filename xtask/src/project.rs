@@ -15,17 +15,20 @@ pub struct Project {
     pub root: PathBuf,
     /// The migrations folder (`--source`, else `<root>/migrations`).
     pub migrations_dir: PathBuf,
+    /// Where backups go (`--backups`, else `<root>/backups`, git-ignored).
+    pub backups_dir: PathBuf,
 }
 
 impl Project {
-    /// The workspace this xtask was built in, with an optional `--source` folder.
-    pub fn new(source: Option<PathBuf>) -> Project {
+    /// The workspace this xtask was built in, with optional `--source` and `--backups` folders.
+    pub fn new(source: Option<PathBuf>, backups: Option<PathBuf>) -> Project {
         // CARGO_MANIFEST_DIR is `<root>/xtask`, fixed at compile time, so the commands work
         // from any folder of the checkout.
         let root =
             Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned();
         let migrations_dir = source.unwrap_or_else(|| root.join("migrations"));
-        Project { root, migrations_dir }
+        let backups_dir = backups.unwrap_or_else(|| root.join("backups"));
+        Project { root, migrations_dir, backups_dir }
     }
 
     /// The configured database; fails with advice when nothing is configured.

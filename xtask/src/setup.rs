@@ -20,9 +20,11 @@ impl flags::DbSetup {
 
 async fn setup(config: &DbUrl, source: &Source, project: &Project, flags: &flags::DbSetup) -> Result<()> {
     let database = config.database();
+    let backups = (!flags.no_backup).then_some(project.backups_dir.as_path());
     let created = create(config).await?;
     let outcome =
-        migrate::apply_pending(config, source, None, flags.lock_timeout, migrate::print_applied).await?;
+        migrate::apply_pending(config, source, None, flags.lock_timeout, backups, migrate::print_applied)
+            .await?;
     let seeded = if flags.no_seed {
         None
     } else {

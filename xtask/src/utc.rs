@@ -15,6 +15,18 @@ pub fn timestamp(unix_seconds: u64) -> String {
     format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}+00")
 }
 
+/// `YYYYMMDDThhmmss.mmmZ` for `since_epoch`: sortable and safe in file names.
+pub fn file_stamp(since_epoch: std::time::Duration) -> String {
+    let (year, month, day, hour, minute, second) = civil(since_epoch.as_secs());
+    let millis = since_epoch.subsec_millis();
+    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}.{millis:03}Z")
+}
+
+/// Time since the Unix epoch; a clock before 1970 reads as the epoch itself.
+pub fn now() -> std::time::Duration {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+}
+
 fn civil(unix_seconds: u64) -> (i64, u32, u32, u64, u64, u64) {
     let (year, month, day) = civil_from_days((unix_seconds / 86_400) as i64);
     let seconds = unix_seconds % 86_400;
@@ -46,5 +58,6 @@ mod tests {
         assert_eq!(version(1_795_617_900), 20261125144500);
         assert_eq!(timestamp(1_795_617_900), "2026-11-25 14:45:00+00");
         assert_eq!(timestamp(4_107_542_399), "2100-02-28 23:59:59+00");
+        assert_eq!(file_stamp(std::time::Duration::from_millis(1_795_617_900_042)), "20261125T144500.042Z");
     }
 }

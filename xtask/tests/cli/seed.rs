@@ -16,22 +16,6 @@ fn counts(db: &TestDb) -> [i64; 4] {
     ]
 }
 
-/// One digest of every row of every table, to compare two databases' content.
-fn content_digest(db: &TestDb) -> String {
-    db.with_conn(async |conn| {
-        sqlx::query_scalar(
-            "SELECT md5(
-                (SELECT coalesce(string_agg(t::text, '|' ORDER BY id), '') FROM user_account t) ||
-                (SELECT coalesce(string_agg(t::text, '|' ORDER BY id), '') FROM action t) ||
-                (SELECT coalesce(string_agg(t::text, '|' ORDER BY id), '') FROM clip t) ||
-                (SELECT coalesce(string_agg(t::text, '|' ORDER BY id), '') FROM prediction t))",
-        )
-        .fetch_one(conn)
-        .await
-        .unwrap()
-    })
-}
-
 fn admin_password_verifies(db: &TestDb, password: &str) -> bool {
     let stored: String = db.with_conn(async |conn| {
         sqlx::query_scalar("SELECT password FROM user_account WHERE email = 'admin@admin.com'")
@@ -75,10 +59,10 @@ fn db_setup_seeds_the_guides_login_with_its_predicted_action() {
 fn seeding_twice_adds_nothing() {
     let db = TestDb::reserved();
     db.run(&["db-setup"]).success();
-    let before = (counts(&db), content_digest(&db));
+    let before = (counts(&db), db.content_digest());
     let out = db.run(&["seed"]).success();
     assert!(out.contains("nothing to add"), "{out}");
-    assert_eq!((counts(&db), content_digest(&db)), before);
+    assert_eq!((counts(&db), db.content_digest()), before);
     assert!(db.run(&["db-setup"]).success().contains("nothing to do"));
 }
 
@@ -115,7 +99,7 @@ fn fake_data_from_one_seed_is_identical_on_two_databases() {
         let out = fake(db, "150", "2026").success();
         assert!(out.contains("added 150 fake users") && out.contains("--rng-seed 2026"), "{out}");
     }
-    assert_eq!(content_digest(&first), content_digest(&second));
+    assert_eq!(first.content_digest(), second.content_digest());
     let [users, actions, clips, predictions] = counts(&first);
     assert_eq!((users, actions, predictions), (150, 150, 150));
     assert!((300..=600).contains(&clips), "{clips}");
@@ -126,18 +110,18 @@ fn fake_data_from_one_seed_is_identical_on_two_databases() {
 
     other.run(&["db-setup", "--no-seed"]).success();
     fake(&other, "150", "2027").success();
-    assert_ne!(content_digest(&other), content_digest(&first), "another seed gives other data");
+    assert_ne!(other.content_digest(), first.content_digest(), "another seed gives other data");
 
-    let before = content_digest(&first);
+    let before = first.content_digest();
     fake(&first, "5", "2026").failure(&["--rng-seed 2026 are already in this database"]);
-    assert_eq!(content_digest(&first), before, "a failed fake load writes nothing");
+    assert_eq!(first.content_digest(), before, "a failed fake load writes nothing");
 }
 
 #[test]
 fn bad_input_is_located_and_writes_nothing() {
     let db = TestDb::reserved();
     db.run(&["db-setup"]).success();
-    let before = content_digest(&db);
+    let before = db.content_digest();
 
     let user = "[[users]]\nemail = \"new@user.io\"\npassword = \"pw\"\n";
     let action = |clips: &str, confidence: &str| {
@@ -175,10 +159,10 @@ fn bad_input_is_located_and_writes_nothing() {
         dir.write("clips/a.mp4", "not really a video");
         dir.write("fixtures.toml", &fixture);
         db.run(&["seed", "--data", dir.path().to_str().unwrap()]).failure(&needles);
-        assert_eq!(content_digest(&db), before, "{fixture}");
+        assert_eq!(db.content_digest(), before, "{fixture}");
     }
     for bad in ["abc", "0", "-3"] {
         db.run(&["seed", "--fake", bad]).failure(&["--fake takes a number of users"]);
     }
-    assert_eq!(content_digest(&db), before);
+    assert_eq!(db.content_digest(), before);
 }

@@ -11,13 +11,15 @@ use xtask::project::Project;
 
 /// The server tests run on: TEST_DB_URL, else the project's DB_URL/DATABASE_URL/.env.
 pub fn server() -> DbUrl {
-    xtask::suite::test_server(&Project::new(None)).expect("a PostgreSQL server for the tests")
+    xtask::suite::test_server(&Project::new(None, None)).expect("a PostgreSQL server for the tests")
 }
 
 /// A database of its own for one test, dropped (with any sessions on it) when the test ends.
 pub struct TestDb {
     /// The test database's configuration.
     pub config: DbUrl,
+    /// The `--backups` folder of every xtask run on this database, so no test writes to backups/.
+    pub backups: tempfile::TempDir,
     runtime: Runtime,
 }
 
@@ -38,7 +40,7 @@ impl TestDb {
         let name =
             format!("xtask_test_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        TestDb { config: server().with_database(&name), runtime }
+        TestDb { config: server().with_database(&name), backups: tempfile::tempdir().unwrap(), runtime }
     }
 
     /// The database's name.
@@ -52,6 +54,19 @@ impl TestDb {
             let mut conn = options.connect().await.expect("test server reachable");
             conn.execute(sqlx::AssertSqlSafe(sql.to_owned())).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         });
+    }
+
+    /// How many databases on the server have a name `LIKE` the pattern (`_` matches any character).
+    pub fn count_databases_like(&self, pattern: &str) -> i64 {
+        let options = self.config.maintenance_options();
+        self.runtime.block_on(async {
+            let mut conn = options.connect().await.unwrap();
+            sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname LIKE $1")
+                .bind(pattern)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+        })
     }
 
     /// Whether the database exists on the server.
@@ -120,6 +135,22 @@ impl TestDb {
         })
     }
 
+    /// One digest of every row of ReferAI's tables, to compare two databases' content.
+    pub fn content_digest(&self) -> String {
+        self.with_conn(async |conn| {
+            sqlx::query_scalar(
+                "SELECT md5(
+                    (SELECT coalesce(string_agg(t::text, '|' ORDER BY id), '') FROM user_account t) ||
+                    (SELECT coalesce(string_agg(t::text, '|' ORDER BY id), '') FROM action t) ||
+                    (SELECT coalesce(string_agg(t::text, '|' ORDER BY id), '') FROM clip t) ||
+                    (SELECT coalesce(string_agg(t::text, '|' ORDER BY id), '') FROM prediction t))",
+            )
+            .fetch_one(conn)
+            .await
+            .unwrap()
+        })
+    }
+
     /// Every user column of the public schema as `table.column type`, to compare schemas.
     pub fn schema(&self) -> Vec<String> {
         self.with_conn(async |conn| {
@@ -137,15 +168,9 @@ impl TestDb {
 
     /// Runs a script with psql, stopping at the first error; the password goes by environment.
     pub fn psql(&self, script: &str) {
-        let url = url::Url::parse(self.config.secret_url()).unwrap();
-        let options = self.config.connect_options();
         let mut child = Command::new("psql")
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
-            .env("PGHOST", options.get_host())
-            .env("PGPORT", options.get_port().to_string())
-            .env("PGUSER", options.get_username())
-            .env("PGPASSWORD", url.password().unwrap_or_default())
-            .env("PGDATABASE", self.name())
+            .envs(self.config.libpq_env())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -159,7 +184,25 @@ impl TestDb {
 
     /// The xtask binary, pointed at this database through DB_URL only.
     pub fn xtask(&self, args: &[&str]) -> Command {
-        xtask_with_url(self.config.secret_url(), args)
+        let mut command = xtask_with_url(self.config.secret_url(), &["--backups", self.backups_path()]);
+        command.args(args);
+        command
+    }
+
+    /// The folder this database's backups go to.
+    pub fn backups_path(&self) -> &str {
+        self.backups.path().to_str().unwrap()
+    }
+
+    /// The backups (not manifests) in [`TestDb::backups`], oldest first.
+    pub fn backup_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.backups.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.to_string_lossy().ends_with(".manifest.json"))
+            .collect();
+        files.sort();
+        files
     }
 
     /// Runs the xtask against this database and returns what it did.
@@ -291,5 +334,5 @@ impl Migrations {
 
 /// The repository's own migrations folder.
 pub fn repo_migrations() -> PathBuf {
-    Project::new(None).migrations_dir
+    Project::new(None, None).migrations_dir
 }

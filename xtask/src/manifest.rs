@@ -1,0 +1,172 @@
+//! The JSON manifest beside each backup: what was dumped, with a row count and checksum per
+//! table, so that a restore can prove it brought back exactly that.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+
+use crate::db::quote_ident;
+use crate::migrations;
+
+/// What a backup holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The database that was dumped.
+    pub database: String,
+    /// The server's version, e.g. "15.19 (Debian 15.19-0+deb12u1)".
+    pub server_version: String,
+    /// The newest applied migration, if any.
+    pub migration_version: Option<i64>,
+    /// When the backup was taken (UTC).
+    pub created_at: String,
+    /// pg_dump's format: custom, directory or plain.
+    pub format: String,
+    /// Every table of the `public` schema, by name.
+    pub tables: Vec<TableSum>,
+}
+
+/// One table's contents in two numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSum {
+    /// The table's name.
+    pub name: String,
+    /// How many rows it has.
+    pub rows: i64,
+    /// MD5 over the sorted MD5s of its rows' text forms: independent of physical row order.
+    pub checksum: String,
+}
+
+/// Row counts and checksums of every table in `public`, as the connection's snapshot sees them.
+pub async fn table_sums(conn: &mut PgConnection) -> Result<Vec<TableSum>> {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut sums = Vec::with_capacity(names.len());
+    for name in names {
+        // Hashing each row first keeps the aggregate small however large the rows (clips) are.
+        let query = format!(
+            "SELECT count(*), md5(coalesce(string_agg(h, '' ORDER BY h), ''))
+             FROM (SELECT md5(t::text) AS h FROM public.{} t) rows",
+            quote_ident(&name)
+        );
+        let (rows, checksum): (i64, String) = sqlx::query_as(sqlx::AssertSqlSafe(query))
+            .fetch_one(&mut *conn)
+            .await
+            .with_context(|| format!("cannot checksum table {name}"))?;
+        sums.push(TableSum { name, rows, checksum });
+    }
+    Ok(sums)
+}
+
+/// The current migration version, read without creating the bookkeeping table.
+pub async fn migration_version(conn: &mut PgConnection) -> Result<Option<i64>> {
+    Ok(migrations::read_applied(conn).await?.last().map(|row| row.version))
+}
+
+impl Manifest {
+    /// Where the manifest of the backup at `backup` lives: beside it, `.manifest.json` appended.
+    pub fn path_for(backup: &Path) -> PathBuf {
+        let mut name = backup.file_name().unwrap_or_default().to_os_string();
+        name.push(".manifest.json");
+        backup.with_file_name(name)
+    }
+
+    /// Reads the manifest of the backup at `backup`, if there is one.
+    pub fn read_for(backup: &Path) -> Result<Option<Manifest>> {
+        let path = Manifest::path_for(backup);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let manifest = serde_json::from_str(&text).with_context(|| {
+            format!("{} is not a backup manifest; delete it to restore without verification", path.display())
+        })?;
+        Ok(Some(manifest))
+    }
+
+    /// Fails naming the first table (or the migration version) where `actual` differs.
+    pub fn verify(&self, actual_tables: &[TableSum], actual_version: Option<i64>) -> Result<()> {
+        if actual_version != self.migration_version {
+            bail!(
+                "the restored database is at migration version {} but the backup was at {}",
+                show_version(actual_version),
+                show_version(self.migration_version)
+            );
+        }
+        for expected in &self.tables {
+            match actual_tables.iter().find(|t| t.name == expected.name) {
+                None => bail!("table {} is in the backup but missing after the restore", expected.name),
+                Some(actual) if actual != expected => bail!(
+                    "table {} differs: {} rows (checksum {}) after the restore, {} rows (checksum {}) in the backup",
+                    expected.name,
+                    actual.rows,
+                    actual.checksum,
+                    expected.rows,
+                    expected.checksum
+                ),
+                Some(_) => {}
+            }
+        }
+        if let Some(extra) = actual_tables.iter().find(|t| !self.tables.iter().any(|e| e.name == t.name)) {
+            bail!("table {} exists after the restore but is not in the backup", extra.name);
+        }
+        Ok(())
+    }
+}
+
+/// A version for messages: the number, or "base".
+pub fn show_version(version: Option<i64>) -> String {
+    version.map_or_else(|| "base".to_owned(), |v| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(tables: &[(&str, i64, &str)]) -> Manifest {
+        Manifest {
+            database: "referaidb".into(),
+            server_version: "15".into(),
+            migration_version: Some(1),
+            created_at: "2026-11-25 15:00:00+00".into(),
+            format: "custom".into(),
+            tables: tables
+                .iter()
+                .map(|(name, rows, sum)| TableSum {
+                    name: (*name).into(),
+                    rows: *rows,
+                    checksum: (*sum).into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn verification_names_the_table_that_differs() {
+        let backup = manifest(&[("clip", 2, "aa"), ("user_account", 1, "bb")]);
+        assert!(backup.verify(&backup.tables, Some(1)).is_ok());
+        let changed = manifest(&[("clip", 1, "cc"), ("user_account", 1, "bb")]);
+        let err = backup.verify(&changed.tables, Some(1)).unwrap_err().to_string();
+        assert!(err.contains("table clip differs: 1 rows") && err.contains("2 rows"), "{err}");
+        let missing = manifest(&[("user_account", 1, "bb")]);
+        assert!(
+            backup
+                .verify(&missing.tables, Some(1))
+                .unwrap_err()
+                .to_string()
+                .contains("clip is in the backup")
+        );
+        let err = backup.verify(&backup.tables, None).unwrap_err().to_string();
+        assert!(err.contains("version base but the backup was at 1"), "{err}");
+    }
+
+    #[test]
+    fn the_manifest_sits_beside_its_backup() {
+        let path = Manifest::path_for(Path::new("backups/referaidb-20261125T150000.000Z-1.dump"));
+        assert_eq!(path, Path::new("backups/referaidb-20261125T150000.000Z-1.dump.manifest.json"));
+    }
+}
