@@ -179,6 +179,11 @@ impl DbUrl {
         self.connect_options().get_username().to_owned()
     }
 
+    /// Whether the server is on this machine: a loopback address, `localhost` or a socket.
+    pub fn is_local(&self) -> bool {
+        is_local(&self.connect_options())
+    }
+
     /// `host:port`, or the socket folder, for messages.
     pub fn server(&self) -> String {
         let options = self.connect_options();

@@ -43,6 +43,37 @@ pub fn create_dotenv_from_example(root: &Path) -> Result<bool> {
     Ok(true)
 }
 
+/// Sets `DB_URL` in `<root>/.env` to `url`, changing only that line (a missing `.env` starts as a
+/// copy of `.env.example`); returns whether the file changed. The file is kept owner-only: it now
+/// holds a password.
+pub fn set_dotenv_db_url(root: &Path, url: &str) -> Result<bool> {
+    let path = root.join(".env");
+    let current = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) => std::fs::read_to_string(root.join(".env.example")).unwrap_or_default(),
+    };
+    let line = format!("{}={url}", dburl::DB_URL);
+    let is_db_url =
+        |l: &str| l.trim_start().trim_start_matches("export ").starts_with(&format!("{}=", dburl::DB_URL));
+    let mut lines: Vec<String> = current.lines().map(str::to_owned).collect();
+    match lines.iter_mut().find(|l| is_db_url(l)) {
+        Some(existing) if *existing == line && path.exists() => return Ok(false),
+        Some(existing) => *existing = line,
+        None => lines.push(line),
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, (lines.join("\n") + "\n").as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    // `mode` above applies only to a new file; an existing `.env` is narrowed too.
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +89,26 @@ mod tests {
         assert!(!create_dotenv_from_example(dir.path()).unwrap());
         let kept = std::fs::read_to_string(dir.path().join(".env")).unwrap();
         assert!(kept.contains("mine"), "an existing .env must never be overwritten");
+    }
+
+    #[test]
+    fn setting_db_url_changes_only_that_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".env.example"),
+            "# comment\nDB_URL=postgres://old/referaidb\nOTHER=1\n",
+        )
+        .unwrap();
+        assert!(set_dotenv_db_url(dir.path(), "postgres://u:pw@127.0.0.1:6000/referaidb").unwrap());
+        let text = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+        assert_eq!(text, "# comment\nDB_URL=postgres://u:pw@127.0.0.1:6000/referaidb\nOTHER=1\n");
+        assert!(!set_dotenv_db_url(dir.path(), "postgres://u:pw@127.0.0.1:6000/referaidb").unwrap());
+        std::fs::write(dir.path().join(".env"), "OTHER=2\n").unwrap();
+        assert!(set_dotenv_db_url(dir.path(), "postgres://x/y").unwrap());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+            "OTHER=2\nDB_URL=postgres://x/y\n"
+        );
     }
 
     #[test]

@@ -18,6 +18,9 @@ USAGE:
 
 SET UP
     db-setup      Create the database if missing, migrate it to head and seed it
+                  (with no server answering locally, it sets up a project-local one)
+    pg            The project-local server: start, stop, status, logs
+    doctor        Check every precondition, with the fix for each failure
     db-create     Create the database if missing
     db-drop       Drop the database (needs --yes)
     db-reset      Drop the database, then db-setup (needs --yes)
@@ -66,6 +69,10 @@ pub enum Command {
     DbSetup(DbSetup),
     /// `db-create`.
     DbCreate(DbCreate),
+    /// `pg`.
+    Pg(Pg),
+    /// `doctor`.
+    Doctor(Doctor),
     /// `db-drop`.
     DbDrop(DbDrop),
     /// `db-reset`.
@@ -95,6 +102,8 @@ pub enum Command {
 /// Flags of `db-setup`.
 #[derive(Debug)]
 pub struct DbSetup {
+    /// Use (and if needed create) the project-local server even if another one answers.
+    pub local: bool,
     /// Skip loading the seed data.
     pub no_seed: bool,
     /// Skip the backup before a destructive migration.
@@ -102,6 +111,30 @@ pub struct DbSetup {
     /// How long to wait for another process's migration lock.
     pub lock_timeout: Duration,
 }
+
+/// Flags of `pg`.
+#[derive(Debug)]
+pub struct Pg {
+    /// What to do with the project-local server.
+    pub action: PgAction,
+}
+
+/// The `pg` subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgAction {
+    /// Start it (running already is fine).
+    Start,
+    /// Stop it (stopped already is fine).
+    Stop,
+    /// Port, data folder, version, running or not.
+    Status,
+    /// The end of its log.
+    Logs,
+}
+
+/// Flags of `doctor` (none).
+#[derive(Debug)]
+pub struct Doctor;
 
 /// Flags of `db-create` (none).
 #[derive(Debug)]
@@ -226,15 +259,40 @@ pub struct Prepare {
 pub struct Test;
 
 const DB_SETUP_HELP: &str = "\
-cargo xtask db-setup [--no-seed] [--no-backup] [--lock-timeout SECS]
+cargo xtask db-setup [--local] [--no-seed] [--no-backup] [--lock-timeout SECS]
 
 Creates the database named in DB_URL if it is missing, applies every pending migration and loads
 the seed data, then prints a summary. Safe to run again: a second run changes nothing. With no
-DB_URL anywhere and no .env, it first copies .env.example to .env.
+DB_URL anywhere and no .env, it first copies .env.example to .env. When DB_URL names this machine
+and nothing answers there, it initialises and starts a project-local PostgreSQL server (initdb,
+pg_ctl; see `cargo xtask pg --help`) and points DB_URL in .env at it.
 
+    --local              Use the project-local server even if another one answers
     --no-seed            Do not load seed data
     --no-backup          Do not back up before a destructive migration
     --lock-timeout SECS  Wait this long for another migration to finish (default 300)
+";
+
+const PG_HELP: &str = "\
+cargo xtask pg start|stop|status|logs
+
+Manages the project-local PostgreSQL server that `db-setup` creates when no server answers (its
+data lives in target/pg, or under /var/tmp when the server's user cannot enter the checkout).
+Starting a running server or stopping a stopped one is not an error.
+
+    start   Start it and wait until it accepts connections
+    stop    Stop it (fast shutdown: open sessions are disconnected)
+    status  Running or not, port, data folder, version, log file
+    logs    The end of its log
+";
+
+const DOCTOR_HELP: &str = "\
+cargo xtask doctor
+
+Checks, one line each: the Rust toolchain; psql, pg_dump and pg_restore and their versions against
+the server's; .env and DB_URL; the server and the login; the database; its migrations (none
+pending, modified or missing); and .sqlx/ against the code. Each failure comes with the command
+that fixes it; exits non-zero when any check fails.
 ";
 
 const DB_CREATE_HELP: &str = "\
@@ -395,6 +453,19 @@ impl Cli {
             _ if args.contains(["-h", "--help"]) => Command::Help(help_for(&name)?),
             "db-setup" => Command::DbSetup(db_setup(&mut args)?),
             "db-create" => Command::DbCreate(DbCreate),
+            "pg" => Command::Pg(Pg {
+                action: match args.subcommand()?.as_deref() {
+                    Some("start") => PgAction::Start,
+                    Some("stop") => PgAction::Stop,
+                    Some("status") => PgAction::Status,
+                    Some("logs") => PgAction::Logs,
+                    other => bail!(
+                        "`pg` takes start, stop, status or logs{}",
+                        other.map(|o| format!(", not `{o}`")).unwrap_or_default()
+                    ),
+                },
+            }),
+            "doctor" => Command::Doctor(Doctor),
             "db-drop" => {
                 Command::DbDrop(DbDrop { yes: args.contains("--yes"), force: args.contains("--force") })
             }
@@ -470,6 +541,8 @@ fn help_for(command: &str) -> Result<&'static str> {
     Ok(match command {
         "db-setup" => DB_SETUP_HELP,
         "db-create" => DB_CREATE_HELP,
+        "pg" => PG_HELP,
+        "doctor" => DOCTOR_HELP,
         "db-drop" => DB_DROP_HELP,
         "db-reset" => DB_RESET_HELP,
         "migrate" => MIGRATE_HELP,
@@ -488,6 +561,7 @@ fn help_for(command: &str) -> Result<&'static str> {
 
 fn db_setup(args: &mut Arguments) -> Result<DbSetup> {
     Ok(DbSetup {
+        local: args.contains("--local"),
         no_seed: args.contains("--no-seed"),
         no_backup: args.contains("--no-backup"),
         lock_timeout: lock_timeout(args)?,
@@ -574,6 +648,8 @@ mod tests {
         for command in [
             "db-setup",
             "db-create",
+            "pg",
+            "doctor",
             "db-drop",
             "db-reset",
             "migrate",

@@ -5,10 +5,12 @@
 pub mod backup;
 pub mod config;
 pub mod db;
+pub mod doctor;
 pub mod fake_data;
 pub mod fixtures;
 pub mod flags;
 pub mod history;
+pub mod local_server;
 pub mod manifest;
 pub mod migrate;
 pub mod migrations;

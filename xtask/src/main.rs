@@ -29,6 +29,8 @@ fn run() -> anyhow::Result<()> {
             Command::DbSetup(flags) => flags.run(&project).await,
             Command::DbCreate(flags) => flags.run(&project.db_url()?).await,
             Command::DbDrop(flags) => flags.run(&project.db_url()?).await,
+            Command::Pg(flags) => flags.run(&project),
+            Command::Doctor(flags) => flags.run(&project).await,
             Command::DbReset(flags) => flags.run(&project).await,
             Command::Migrate(flags) => {
                 flags.run(&project.db_url()?, &project.source()?, &project.backups_dir).await

@@ -24,12 +24,14 @@ const CRATE: &str = "backend";
 impl flags::Prepare {
     /// Runs `cargo xtask prepare [--check]` on the configured server.
     pub async fn run(self, project: &Project) -> Result<()> {
-        prepare(project, &project.db_url()?, self.check).await
+        println!("{}", prepare(project, &project.db_url()?, self.check).await?);
+        Ok(())
     }
 }
 
-/// Regenerates `.sqlx/` (or, with `check`, verifies it) using a scratch database on `server`.
-pub async fn prepare(project: &Project, server: &DbUrl, check: bool) -> Result<()> {
+/// Regenerates `.sqlx/` (or, with `check`, verifies it) using a scratch database on `server`;
+/// returns what it found or did, in one line.
+pub async fn prepare(project: &Project, server: &DbUrl, check: bool) -> Result<String> {
     let source = project.source()?;
     let generated = project.root.join("target").join("sqlx-prepare");
     reset_dir(&generated)?;
@@ -46,17 +48,17 @@ pub async fn prepare(project: &Project, server: &DbUrl, check: bool) -> Result<(
     let committed = project.root.join(".sqlx");
     let diff = Diff::between(&read_queries(&committed)?, &read_queries(&generated)?);
     if check {
-        return diff.ensure_empty();
+        diff.ensure_empty()?;
+        return Ok(format!(".sqlx/ is up to date ({} queries)", read_queries(&committed)?.len()));
     }
     diff.apply(&committed, &generated)?;
-    println!(
+    Ok(format!(
         "wrote {} queries to .sqlx/ ({} added, {} changed, {} removed)",
         read_queries(&committed)?.len(),
         diff.added.len(),
         diff.changed.len(),
         diff.removed.len()
-    );
-    Ok(())
+    ))
 }
 
 /// Type-checks the backend with live query checking, writing query data into `out`.
@@ -72,6 +74,7 @@ fn check_backend(root: &Path, database_url: &str, out: &Path) -> Result<()> {
     let sh = Shell::new()?;
     sh.change_dir(root);
     cmd!(sh, "cargo check --quiet --package {CRATE} --all-targets")
+        .quiet()
         .env("SQLX_OFFLINE", "false")
         .env("SQLX_OFFLINE_DIR", out)
         .env("DATABASE_URL", database_url)
@@ -155,7 +158,6 @@ impl Diff {
             .or_else(|| self.changed.first().map(|q| ("has changed (its columns or parameters differ)", q)))
             .or_else(|| self.removed.first().map(|q| ("is no longer in the code", q)))
         else {
-            println!(".sqlx/ is up to date");
             return Ok(());
         };
         bail!(

@@ -22,10 +22,11 @@ pub struct Project {
 impl Project {
     /// The workspace this xtask was built in, with optional `--source` and `--backups` folders.
     pub fn new(source: Option<PathBuf>, backups: Option<PathBuf>) -> Project {
-        // CARGO_MANIFEST_DIR is `<root>/xtask`, fixed at compile time, so the commands work
-        // from any folder of the checkout.
-        let root =
-            Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned();
+        // CARGO_MANIFEST_DIR is `<root>/xtask`: cargo sets it for `cargo run`, and it is fixed at
+        // compile time for a binary run directly, so the commands work from any folder.
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+        let root = manifest_dir.parent().unwrap_or(Path::new(".")).to_owned();
         let migrations_dir = source.unwrap_or_else(|| root.join("migrations"));
         let backups_dir = backups.unwrap_or_else(|| root.join("backups"));
         Project { root, migrations_dir, backups_dir }

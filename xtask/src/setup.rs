@@ -5,14 +5,15 @@ use anyhow::{Result, bail};
 use crate::flags;
 use crate::migrate;
 use crate::migrations::Source;
-use crate::seed;
 use crate::{db, project::Project};
+use crate::{local_server, seed};
 use dburl::DbUrl;
 
 impl flags::DbSetup {
     /// Runs `cargo xtask db-setup`: create if missing, migrate to head, seed, summarise.
     pub async fn run(self, project: &Project) -> Result<()> {
         let config = project.db_url_or_create_dotenv()?;
+        let config = local_server::take_over_if_needed(project, &config, self.local).await?.unwrap_or(config);
         let source = project.source()?;
         setup(&config, &source, project, &self).await
     }

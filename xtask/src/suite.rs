@@ -17,7 +17,7 @@ impl flags::Test {
         // Builds use the committed .sqlx/ only, exactly as on a machine without a database.
         let _offline = sh.push_env("SQLX_OFFLINE", "true");
         cmd!(sh, "cargo fmt --all -- --check").run().context("unformatted code: run `cargo fmt --all`")?;
-        prepare(project, &server, true).await?;
+        println!("{}", prepare(project, &server, true).await?);
         cmd!(sh, "cargo clippy --quiet --workspace --all-targets -- -D warnings")
             .run()
             .context("clippy found problems (listed above)")?;

@@ -5,6 +5,7 @@ mod backup;
 mod connection;
 mod downgrade;
 mod history;
+mod local_server;
 mod migrate;
 mod revision;
 mod seed;
