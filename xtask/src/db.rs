@@ -12,33 +12,33 @@ use dburl::DbUrl;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens a connection to the configured database.
-pub async fn connect(config: &DbUrl) -> Result<PgConnection> {
-    open(config, config.connect_options(), &config.database()).await
+pub async fn connect(url: &DbUrl) -> Result<PgConnection> {
+    open(url, url.connect_options(), &url.database()).await
 }
 
 /// Opens a connection to the server's maintenance database, to create or drop the configured one.
-pub async fn connect_maintenance(config: &DbUrl) -> Result<PgConnection> {
-    let options = config.maintenance_options();
+pub async fn connect_maintenance(url: &DbUrl) -> Result<PgConnection> {
+    let options = url.maintenance_options();
     let database = options.get_database().unwrap_or("postgres").to_owned();
-    open(config, options, &database).await
+    open(url, options, &database).await
 }
 
-async fn open(config: &DbUrl, options: PgConnectOptions, database: &str) -> Result<PgConnection> {
-    let server = config.server();
+async fn open(url: &DbUrl, options: PgConnectOptions, database: &str) -> Result<PgConnection> {
+    let server = url.server();
     match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
         Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(err)) => Err(explain_connect_error(&err, config, database)),
+        Ok(Err(err)) => Err(explain_connect_error(&err, url, database)),
         Err(_) => Err(anyhow!(
             "no answer from PostgreSQL at {server} within {}s: check the host and port in {}",
             CONNECT_TIMEOUT.as_secs(),
-            config.origin()
+            url.origin()
         )),
     }
 }
 
-fn explain_connect_error(err: &sqlx::Error, config: &DbUrl, database: &str) -> anyhow::Error {
-    let server = config.server();
-    let origin = config.origin();
+fn explain_connect_error(err: &sqlx::Error, url: &DbUrl, database: &str) -> anyhow::Error {
+    let server = url.server();
+    let origin = url.origin();
     match err {
         sqlx::Error::Io(io) => anyhow!(
             "cannot reach PostgreSQL at {server} ({io}): start the server \
@@ -51,7 +51,7 @@ fn explain_connect_error(err: &sqlx::Error, config: &DbUrl, database: &str) -> a
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01" | "28000") => anyhow!(
                 "PostgreSQL at {server} rejected user `{}` ({}): check the user and password in {origin}",
-                config.username(),
+                url.username(),
                 db.message()
             ),
             Some("3D000") => {
@@ -88,8 +88,8 @@ pub async fn database_exists(maintenance: &mut PgConnection, database: &str) -> 
 }
 
 /// Creates `database`; returns false when it already existed (also when created concurrently).
-pub async fn create_database(maintenance: &mut PgConnection, config: &DbUrl) -> Result<bool> {
-    let database = config.database();
+pub async fn create_database(maintenance: &mut PgConnection, url: &DbUrl) -> Result<bool> {
+    let database = url.database();
     if database_exists(maintenance, &database).await? {
         return Ok(false);
     }
@@ -101,19 +101,19 @@ pub async fn create_database(maintenance: &mut PgConnection, config: &DbUrl) -> 
         Err(err) if sqlstate(&err).as_deref() == Some("42501") => bail!(
             "user `{}` may not create databases on {}: grant it with \
              `ALTER ROLE {} CREATEDB` or create `{database}` as a superuser",
-            config.username(),
-            config.server(),
-            quote_ident(&config.username())
+            url.username(),
+            url.server(),
+            quote_ident(&url.username())
         ),
-        Err(err) => bail!("cannot create database `{database}` on {}: {err}", config.server()),
+        Err(err) => bail!("cannot create database `{database}` on {}: {err}", url.server()),
     }
 }
 
 /// Drops `database`; returns false when there was nothing to drop.
 ///
 /// Without `force`, other sessions on it make this fail with advice rather than cut them off.
-pub async fn drop_database(maintenance: &mut PgConnection, config: &DbUrl, force: bool) -> Result<bool> {
-    let database = config.database();
+pub async fn drop_database(maintenance: &mut PgConnection, url: &DbUrl, force: bool) -> Result<bool> {
+    let database = url.database();
     if ["postgres", "template0", "template1"].contains(&database.as_str()) {
         bail!("refusing to drop `{database}`: it is one of the server's own databases");
     }
@@ -136,7 +136,7 @@ pub async fn drop_database(maintenance: &mut PgConnection, config: &DbUrl, force
                  (the backend, psql, an IDE?); close them, or add --force to disconnect them"
             )
         }
-        Err(err) => bail!("cannot drop database `{database}` on {}: {err}", config.server()),
+        Err(err) => bail!("cannot drop database `{database}` on {}: {err}", url.server()),
     }
 }
 

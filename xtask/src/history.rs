@@ -9,8 +9,8 @@ use dburl::DbUrl;
 
 impl flags::History {
     /// Runs `cargo xtask history`.
-    pub async fn run(self, config: &DbUrl, source: &Source) -> Result<()> {
-        let mut conn = db::connect(config).await?;
+    pub async fn run(self, url: &DbUrl, source: &Source) -> Result<()> {
+        let mut conn = db::connect(url).await?;
         let applied = migrations::read_applied(&mut conn).await?;
         db::close(conn).await;
         let entries = migrations::reconcile(source, &applied);
@@ -63,13 +63,13 @@ fn print_verbose(entry: &Entry<'_>, source: &Source) {
 
 impl flags::Status {
     /// Runs `cargo xtask status`; fails when the database is behind or has drifted.
-    pub async fn run(self, config: &DbUrl, source: &Source) -> Result<()> {
-        let database = config.database();
-        let mut conn = db::connect(config).await?;
+    pub async fn run(self, url: &DbUrl, source: &Source) -> Result<()> {
+        let database = url.database();
+        let mut conn = db::connect(url).await?;
         let applied = migrations::read_applied(&mut conn).await?;
         db::close(conn).await;
         let entries = migrations::reconcile(source, &applied);
-        println!("database:  `{database}` on {}", config.server());
+        println!("database:  `{database}` on {}", url.server());
         match applied.last() {
             Some(row) => println!("version:   {} ({})", row.version, row.description),
             None => println!("version:   base (nothing applied)"),

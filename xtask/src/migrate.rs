@@ -26,12 +26,12 @@ pub struct Outcome {
 
 impl flags::Migrate {
     /// Runs `cargo xtask migrate`.
-    pub async fn run(self, config: &DbUrl, source: &Source, backups_dir: &Path) -> Result<()> {
+    pub async fn run(self, url: &DbUrl, source: &Source, backups_dir: &Path) -> Result<()> {
         let backups = (!self.no_backup).then_some(backups_dir);
         let target = self.target.map(|t| migrate_target(t, source)).transpose()?.flatten();
-        let database = config.database();
+        let database = url.database();
         if self.dry_run || self.sql {
-            let mut conn = db::connect(config).await?;
+            let mut conn = db::connect(url).await?;
             let applied = migrations::read_applied(&mut conn).await?;
             db::close(conn).await;
             let entries = migrations::reconcile(source, &applied);
@@ -49,8 +49,7 @@ impl flags::Migrate {
             }
             return Ok(());
         }
-        let outcome =
-            apply_pending(config, source, target, self.lock_timeout, backups, print_applied).await?;
+        let outcome = apply_pending(url, source, target, self.lock_timeout, backups, print_applied).await?;
         match (outcome.applied.is_empty(), outcome.version) {
             (true, Some(version)) => println!("`{database}` is already at version {version}; nothing to do"),
             (true, None) => println!("`{database}` has no migrations to apply; nothing to do"),
@@ -65,9 +64,9 @@ impl flags::Migrate {
 
 impl flags::Downgrade {
     /// Runs `cargo xtask downgrade`; unless `--no-backup`, backs the database up first.
-    pub async fn run(self, config: &DbUrl, source: &Source, backups_dir: &Path) -> Result<()> {
-        let database = config.database();
-        let mut conn = db::connect(config).await?;
+    pub async fn run(self, url: &DbUrl, source: &Source, backups_dir: &Path) -> Result<()> {
+        let database = url.database();
+        let mut conn = db::connect(url).await?;
         lock(&mut conn, &database, self.lock_timeout).await?;
         let applied = migrations::read_applied(&mut conn).await?;
         let entries = migrations::reconcile(source, &applied);
@@ -84,7 +83,7 @@ impl flags::Downgrade {
             return Ok(());
         }
         if !self.no_backup {
-            let taken = backup::take(config, backups_dir, &backup::Request::safety()).await?;
+            let taken = backup::take(url, backups_dir, &backup::Request::safety()).await?;
             println!("backed up `{database}` to {} first (--no-backup skips this)", taken.path.display());
         }
         for (entry, down) in &plan {
@@ -176,15 +175,15 @@ impl flags::Downgrade {
 ///
 /// Safe to run concurrently: the second caller waits for the lock, then finds nothing to do.
 pub async fn apply_pending(
-    config: &DbUrl,
+    url: &DbUrl,
     source: &Source,
     target: Option<i64>,
     lock_wait: Duration,
     backups: Option<&Path>,
     mut on_applied: impl FnMut(&Revision, Duration),
 ) -> Result<Outcome> {
-    let database = config.database();
-    let mut conn = db::connect(config).await?;
+    let database = url.database();
+    let mut conn = db::connect(url).await?;
 
     // Fast path: an up-to-date database costs one query and takes no lock.
     let applied = migrations::read_applied(&mut conn).await?;
@@ -199,7 +198,7 @@ pub async fn apply_pending(
     let destructive = to_apply.iter().find(|r| migrations::is_destructive(r.up.migration.sql.as_str()));
     // A database with nothing applied yet has nothing a migration could destroy.
     if let (Some(folder), Some(revision), false) = (backups, destructive, applied.is_empty()) {
-        let taken = backup::take(config, folder, &backup::Request::safety()).await?;
+        let taken = backup::take(url, folder, &backup::Request::safety()).await?;
         println!(
             "backed up `{database}` to {} first: {} may destroy data (--no-backup skips this)",
             taken.path.display(),

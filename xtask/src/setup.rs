@@ -12,30 +12,30 @@ use dburl::DbUrl;
 impl flags::DbSetup {
     /// Runs `cargo xtask db-setup`: create if missing, migrate to head, seed, summarise.
     pub async fn run(self, project: &Project) -> Result<()> {
-        let config = project.db_url_or_create_dotenv()?;
-        let config = local_server::take_over_if_needed(project, &config, self.local).await?.unwrap_or(config);
+        let url = project.db_url_or_create_dotenv()?;
+        let url = local_server::take_over_if_needed(project, &url, self.local).await?.unwrap_or(url);
         let source = project.source()?;
-        setup(&config, &source, project, &self).await
+        setup(&url, &source, project, &self).await
     }
 }
 
-async fn setup(config: &DbUrl, source: &Source, project: &Project, flags: &flags::DbSetup) -> Result<()> {
-    let database = config.database();
+async fn setup(url: &DbUrl, source: &Source, project: &Project, flags: &flags::DbSetup) -> Result<()> {
+    let database = url.database();
     let backups = (!flags.no_backup).then_some(project.backups_dir.as_path());
-    let created = create(config).await?;
+    let created = create(url).await?;
     let outcome =
-        migrate::apply_pending(config, source, None, flags.lock_timeout, backups, migrate::print_applied)
+        migrate::apply_pending(url, source, None, flags.lock_timeout, backups, migrate::print_applied)
             .await?;
     let seeded = if flags.no_seed {
         None
     } else {
-        Some(seed::seed(config, &project.root.join("data"), false, None).await?)
+        Some(seed::seed(url, &project.root.join("data"), false, None).await?)
     };
 
     println!();
     println!(
         "database:  `{database}` on {} ({})",
-        config.server(),
+        url.server(),
         if created { "created" } else { "already existed" }
     );
     match (outcome.applied.len(), outcome.version) {
@@ -69,21 +69,21 @@ async fn setup(config: &DbUrl, source: &Source, project: &Project, flags: &flags
 }
 
 /// Creates the configured database if missing, saying which; returns whether it created it.
-async fn create(config: &DbUrl) -> Result<bool> {
-    let mut maintenance = db::connect_maintenance(config).await?;
-    let created = db::create_database(&mut maintenance, config).await?;
+async fn create(url: &DbUrl) -> Result<bool> {
+    let mut maintenance = db::connect_maintenance(url).await?;
+    let created = db::create_database(&mut maintenance, url).await?;
     db::close(maintenance).await;
     Ok(created)
 }
 
 impl flags::DbCreate {
     /// Runs `cargo xtask db-create`.
-    pub async fn run(self, config: &DbUrl) -> Result<()> {
-        let database = config.database();
-        if create(config).await? {
-            println!("created database `{database}` on {}", config.server());
+    pub async fn run(self, url: &DbUrl) -> Result<()> {
+        let database = url.database();
+        if create(url).await? {
+            println!("created database `{database}` on {}", url.server());
         } else {
-            println!("database `{database}` already exists on {}; nothing to do", config.server());
+            println!("database `{database}` already exists on {}; nothing to do", url.server());
         }
         Ok(())
     }
@@ -91,28 +91,28 @@ impl flags::DbCreate {
 
 impl flags::DbDrop {
     /// Runs `cargo xtask db-drop`.
-    pub async fn run(self, config: &DbUrl) -> Result<()> {
-        drop(config, self.yes, self.force, "db-drop").await
+    pub async fn run(self, url: &DbUrl) -> Result<()> {
+        drop(url, self.yes, self.force, "db-drop").await
     }
 }
 
 /// Drops the configured database after the `--yes` check.
-async fn drop(config: &DbUrl, yes: bool, force: bool, command: &str) -> Result<()> {
-    let database = config.database();
+async fn drop(url: &DbUrl, yes: bool, force: bool, command: &str) -> Result<()> {
+    let database = url.database();
     if !yes {
         bail!(
             "`{command}` deletes database `{database}` on {} and all its data; \
              run `cargo xtask {command} --yes` if that is what you want",
-            config.server()
+            url.server()
         );
     }
-    let mut maintenance = db::connect_maintenance(config).await?;
-    let dropped = db::drop_database(&mut maintenance, config, force).await?;
+    let mut maintenance = db::connect_maintenance(url).await?;
+    let dropped = db::drop_database(&mut maintenance, url, force).await?;
     db::close(maintenance).await;
     if dropped {
-        println!("dropped database `{database}` on {}", config.server());
+        println!("dropped database `{database}` on {}", url.server());
     } else {
-        println!("database `{database}` does not exist on {}; nothing to drop", config.server());
+        println!("database `{database}` does not exist on {}; nothing to drop", url.server());
     }
     Ok(())
 }
@@ -120,9 +120,9 @@ async fn drop(config: &DbUrl, yes: bool, force: bool, command: &str) -> Result<(
 impl flags::DbReset {
     /// Runs `cargo xtask db-reset`: drop, then set up from scratch.
     pub async fn run(self, project: &Project) -> Result<()> {
-        let config = project.db_url()?;
+        let url = project.db_url()?;
         let source = project.source()?;
-        drop(&config, self.yes, self.force, "db-reset").await?;
-        setup(&config, &source, project, &self.setup).await
+        drop(&url, self.yes, self.force, "db-reset").await?;
+        setup(&url, &source, project, &self.setup).await
     }
 }
