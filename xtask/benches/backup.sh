@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Benchmark of `cargo xtask backup` / `restore` against plain pg_dump / pg_restore on a database
+# of 100,000 fake users (~270 MB, mostly clip bytea). Needs hyperfine and PostgreSQL's client
+# programs; uses throwaway databases and a temporary folder.
+# Usage: xtask/benches/backup.sh [postgres://user@host:port]   (default 127.0.0.1:5432, user postgres)
+set -euo pipefail
+server=${1:-postgres://postgres@127.0.0.1:5432}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cargo build --quiet -p xtask --manifest-path "$root/Cargo.toml"
+xtask="$root/target/debug/xtask"
+work=$(mktemp -d)
+db=xtask_bench_backup
+cleanup() {
+  for name in $db ${db}_copy ${db}_restored; do
+    psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" 2>/dev/null
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export DB_URL="$server/$db"
+psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
+"$xtask" migrate >/dev/null
+"$xtask" seed --fake 100000 --rng-seed 1 >/dev/null 2>&1
+psql -X -At -d "$server/$db" -c "select 'database size: ' || pg_size_pretty(pg_database_size('$db'))"
+
+export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=$db
+hyperfine --runs 3 --prepare "rm -rf $work/out*" \
+  "$xtask --backups $work/out1 backup" \
+  "$xtask --backups $work/out2 backup --format directory --jobs 2" \
+  "pg_dump -Fc --no-owner --no-privileges -f $work/out3.dump" \
+  "pg_dump -Fd -j 2 --no-owner --no-privileges -f $work/out4.dir"
+
+"$xtask" backup --output "$work/b.dump" >/dev/null
+"$xtask" backup --format directory --jobs 2 --output "$work/b.dir" >/dev/null
+drop="psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS ${db}_restored WITH (FORCE)' -c 'DROP DATABASE IF EXISTS ${db}_copy WITH (FORCE)'"
+hyperfine --runs 3 --prepare "$drop" \
+  "$xtask restore $work/b.dump --into ${db}_restored" \
+  "$xtask restore $work/b.dir --jobs 2 --into ${db}_restored" \
+  "psql -X -q -d postgres -c 'CREATE DATABASE ${db}_copy' && pg_restore --no-owner --single-transaction -d ${db}_copy $work/b.dump"
