@@ -70,6 +70,35 @@ pub struct ActionWithClips {
     pub clips: Vec<Clip>,
 }
 
+/// A clip's id and size without its bytes: what a listing of an action needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClipInfo {
+    /// The clip's id.
+    pub id: i64,
+    /// The video file's size in bytes.
+    pub size: i64,
+}
+
+impl From<&Clip> for ClipInfo {
+    fn from(clip: &Clip) -> Self {
+        // A clip is at most 1 GiB (PostgreSQL's bytea limit), far below i64::MAX.
+        ClipInfo { id: clip.id, size: clip.content.len() as i64 }
+    }
+}
+
+/// An action with its clips' ids and sizes (never their bytes) and its prediction, if the models
+/// have answered: what a user sees of an action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionOverview {
+    /// The action.
+    #[serde(flatten)]
+    pub action: Action,
+    /// Its clips, in upload order.
+    pub clips: Vec<ClipInfo>,
+    /// The models' verdict; `None` until they have answered.
+    pub prediction: Option<Prediction>,
+}
+
 /// Which model produced a result, so stored predictions stay interpretable after a model update.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelInfo {

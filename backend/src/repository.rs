@@ -3,8 +3,13 @@
 use sqlx::PgPool;
 
 mod actions;
+mod clips;
+mod overview;
 mod predictions;
+mod schema;
 mod users;
+
+pub use schema::{MIGRATOR, SchemaStatus};
 
 /// ReferAI's data operations on a connection pool; cheap to clone, as the pool is shared.
 #[derive(Debug, Clone)]

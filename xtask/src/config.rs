@@ -25,22 +25,43 @@ pub fn needs_dotenv(root: &Path) -> bool {
     !exported(dburl::DB_URL) && !exported(dburl::DATABASE_URL) && !root.join(".env").exists()
 }
 
-/// Copies `.env.example` to `.env`; returns false when `.env` already exists, which is never
-/// overwritten.
+/// Copies `.env.example` to `.env` (owner-only, with fresh secrets); returns false when `.env`
+/// already exists, which is never overwritten.
 pub fn create_dotenv_from_example(root: &Path) -> Result<bool> {
     let example = root.join(".env.example");
     let target = root.join(".env");
-    let contents = std::fs::read(&example)
+    let example_text = std::fs::read_to_string(&example)
         .with_context(|| format!("cannot read {}; restore it from git", example.display()))?;
+    let contents = with_generated_secrets(&example_text);
     // `create_new`, so that a `.env` appearing meanwhile is never overwritten.
-    let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&target) {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = match options.open(&target) {
         Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
         Err(err) => return Err(err).with_context(|| format!("cannot create {}", target.display())),
     };
-    std::io::Write::write_all(&mut file, &contents)
+    std::io::Write::write_all(&mut file, contents.as_bytes())
         .with_context(|| format!("cannot write {}", target.display()))?;
     Ok(true)
+}
+
+/// `.env.example` with every `change-me...` placeholder value replaced by a random secret, so
+/// that a new clone's backend starts without a manual step (it refuses the placeholder).
+fn with_generated_secrets(example: &str) -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    let lines: Vec<String> = example
+        .lines()
+        .map(|line| match line.split_once('=') {
+            Some((key, value)) if !key.trim_start().starts_with('#') && value.starts_with("change-me") => {
+                format!("{key}={}", Alphanumeric.sample_string(&mut rand::rng(), 48))
+            }
+            _ => line.to_owned(),
+        })
+        .collect();
+    lines.join("\n") + "\n"
 }
 
 /// Sets `DB_URL` in `<root>/.env` to `url`, changing only that line (a missing `.env` starts as a
@@ -109,6 +130,17 @@ mod tests {
             std::fs::read_to_string(dir.path().join(".env")).unwrap(),
             "OTHER=2\nDB_URL=postgres://x/y\n"
         );
+    }
+
+    #[test]
+    fn placeholder_secrets_are_generated_once_per_clone() {
+        let example = "# the key\nJWT_SECRET=change-me-to-a-random-secret\n# JWT_SECRET=change-me\nOTHER=change\n";
+        let first = with_generated_secrets(example);
+        let lines: Vec<&str> = first.lines().collect();
+        assert_eq!(lines[0], "# the key");
+        assert!(lines[1].starts_with("JWT_SECRET=") && lines[1].len() == "JWT_SECRET=".len() + 48, "{first}");
+        assert_eq!(&lines[2..], ["# JWT_SECRET=change-me", "OTHER=change"]);
+        assert_ne!(with_generated_secrets(example), first, "each clone gets its own secret");
     }
 
     #[test]
