@@ -4,6 +4,7 @@
 //! One crate so that `cargo xtask` and the backend can never disagree about which database
 //! "the configured database" is.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::{fmt, io, path::Path};
 
@@ -91,6 +92,46 @@ pub enum ConfigError {
     DotEnvSyntax,
 }
 
+/// Variables from the process environment and, beneath them, one `.env` file, which is read
+/// (never loaded into the environment) only when a variable is missing from the environment:
+/// a broken `.env` cannot fail a fully exported setup. Empty values count as unset, as a shell's
+/// `DB_URL= cargo run` means "none". The backend's other settings are looked up the same way.
+pub struct Settings<E> {
+    env: E,
+    dotenv_path: std::path::PathBuf,
+    dotenv: std::cell::OnceCell<HashMap<String, String>>,
+}
+
+impl Settings<fn(&str) -> Option<String>> {
+    /// The process environment over the file at `dotenv_path` (a missing file is no error).
+    pub fn from_env(dotenv_path: &Path) -> Self {
+        Settings::new(|name| std::env::var(name).ok(), dotenv_path)
+    }
+}
+
+impl<E: Fn(&str) -> Option<String>> Settings<E> {
+    /// `env` (the process environment, or a stand-in) over the file at `dotenv_path`.
+    pub fn new(env: E, dotenv_path: &Path) -> Self {
+        Settings { env, dotenv_path: dotenv_path.to_owned(), dotenv: std::cell::OnceCell::new() }
+    }
+
+    /// The value of `name` and where it came from, the environment winning over `.env`.
+    pub fn get(&self, name: &'static str) -> Result<Option<(String, Origin)>, ConfigError> {
+        let set = |value: Option<String>| value.filter(|value| !value.trim().is_empty());
+        if let Some(value) = set((self.env)(name)) {
+            return Ok(Some((value, Origin::Environment(name))));
+        }
+        let dotenv = match self.dotenv.get() {
+            Some(dotenv) => dotenv,
+            None => {
+                let read = read_dotenv(&self.dotenv_path)?;
+                self.dotenv.get_or_init(|| read)
+            }
+        };
+        Ok(set(dotenv.get(name).cloned()).map(|value| (value, Origin::DotEnv(name))))
+    }
+}
+
 /// A validated PostgreSQL URL and where it came from. `Display` and `Debug` hide the password.
 #[derive(Clone)]
 pub struct DbUrl {
@@ -116,20 +157,10 @@ impl DbUrl {
         env: impl Fn(&str) -> Option<String>,
         dotenv_path: &Path,
     ) -> Result<DbUrl, ConfigError> {
-        // An empty value counts as unset, as a shell's `DB_URL= cargo run` means "none".
-        let non_empty = |value: Option<String>| value.filter(|value| !value.trim().is_empty());
-        let mut dotenv = None;
-        for (slot, name) in URL_VARIABLES.into_iter().enumerate() {
-            if let Some(url) = non_empty(env(name)) {
-                return DbUrl::parse(&url, Origin::Environment(name));
-            }
-            // Read only when needed, so a broken `.env` cannot fail a fully exported setup.
-            let file = match &dotenv {
-                Some(file) => file,
-                None => dotenv.insert(read_dotenv(dotenv_path)?),
-            };
-            if let Some(url) = non_empty(file[slot].clone()) {
-                return DbUrl::parse(&url, Origin::DotEnv(name));
+        let settings = Settings::new(env, dotenv_path);
+        for name in URL_VARIABLES {
+            if let Some((url, origin)) = settings.get(name)? {
+                return DbUrl::parse(&url, origin);
             }
         }
         Err(ConfigError::MissingUrl)
@@ -306,31 +337,28 @@ fn is_local(options: &PgConnectOptions) -> bool {
         || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The values of [`URL_VARIABLES`] in the file, in the same order; a missing file is no error.
-fn read_dotenv(path: &Path) -> Result<[Option<String>; 2], ConfigError> {
-    let mut found = [None, None];
+/// Every variable in the file (the last definition of a name wins, as in a shell); a missing
+/// file is no error.
+fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
     let lines = match dotenvy::from_path_iter(path) {
         Ok(lines) => lines,
-        Err(dotenvy::Error::Io(err)) if err.kind() == io::ErrorKind::NotFound => return Ok(found),
+        Err(dotenvy::Error::Io(err)) if err.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
         Err(dotenvy::Error::Io(err)) => return Err(ConfigError::DotEnvRead(err)),
         Err(_) => return Err(ConfigError::DotEnvSyntax),
     };
-    for line in lines {
-        let (key, value) = line.map_err(|err| match err {
-            dotenvy::Error::Io(err) => ConfigError::DotEnvRead(err),
-            _ => ConfigError::DotEnvSyntax,
-        })?;
-        if let Some(slot) = URL_VARIABLES.iter().position(|name| *name == key) {
-            // The last definition wins, as in a shell.
-            found[slot] = Some(value);
-        }
-    }
-    Ok(found)
+    lines
+        .map(|line| {
+            line.map_err(|err| match err {
+                dotenvy::Error::Io(err) => ConfigError::DotEnvRead(err),
+                _ => ConfigError::DotEnvSyntax,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::{collections::HashMap, fs};
+    use std::fs;
 
     use super::*;
 
@@ -422,6 +450,22 @@ mod tests {
         let err = from(&[], Some("DB_URL='postgres://u:hunter2@h/d\n")).unwrap_err();
         assert!(matches!(err, ConfigError::DotEnvSyntax), "{err:?}");
         assert!(!format!("{err} {err:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn settings_read_any_variable_environment_first() {
+        let dir = dotenv("BIND_ADDR=0.0.0.0:1\nJWT_SECRET=from-file\nEMPTY=\n");
+        let settings = Settings::new(env_of(&[("JWT_SECRET", "from-env")]), &dir.path().join(".env"));
+        assert_eq!(
+            settings.get("JWT_SECRET").unwrap(),
+            Some(("from-env".into(), Origin::Environment("JWT_SECRET")))
+        );
+        assert_eq!(
+            settings.get("BIND_ADDR").unwrap(),
+            Some(("0.0.0.0:1".into(), Origin::DotEnv("BIND_ADDR")))
+        );
+        assert_eq!(settings.get("EMPTY").unwrap(), None);
+        assert_eq!(settings.get("NOWHERE").unwrap(), None);
     }
 
     #[test]

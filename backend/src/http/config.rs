@@ -1,14 +1,14 @@
 //! The server's settings besides the database: where to listen, the token secret, upload limits.
 //!
-//! Each variable is read from the process environment, else from `.env`, like `DB_URL` (the
-//! `dburl` crate); `.env` is read, never loaded into the environment.
+//! Each variable is read from the process environment, else from `.env`, by the same rules as
+//! `DB_URL` ([`dburl::Settings`]).
 
-use std::collections::HashMap;
 use std::fmt;
-use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
+
+use dburl::{Origin, Settings};
 
 /// Where the server listens: `host:port`.
 pub const BIND_ADDR: &str = "BIND_ADDR";
@@ -54,56 +54,29 @@ pub enum ServerConfigError {
     #[error("JWT_SECRET is not set (neither in the environment nor in .env); {ADVICE}")]
     MissingSecret,
     /// `JWT_SECRET` is still `.env.example`'s placeholder, which anyone can read.
-    #[error(
-        "JWT_SECRET in {0} is the placeholder from .env.example, which anyone could sign tokens with; {ADVICE}"
-    )]
-    PlaceholderSecret(Source),
+    #[error("{0} is the placeholder from .env.example, which anyone could sign tokens with; {ADVICE}")]
+    PlaceholderSecret(Origin),
     /// `JWT_SECRET` is too short to resist guessing.
-    #[error(
-        "JWT_SECRET in {origin} has {len} bytes, fewer than the {MIN_SECRET_BYTES} an HS256 key needs; {ADVICE}"
-    )]
+    #[error("{origin} has {len} bytes, fewer than the {MIN_SECRET_BYTES} an HS256 key needs; {ADVICE}")]
     ShortSecret {
         /// Where it was set.
-        origin: Source,
+        origin: Origin,
         /// Its length in bytes.
         len: usize,
     },
     /// A variable's value does not parse.
-    #[error("{name} in {origin} is not {expected}: `{value}`")]
+    #[error("{origin} is not {expected}: `{value}`")]
     Invalid {
-        /// The variable.
-        name: &'static str,
-        /// Where it was set.
-        origin: Source,
+        /// The variable and where it was set.
+        origin: Origin,
         /// What was expected, e.g. "an address like 127.0.0.1:8000".
         expected: &'static str,
         /// The value found (never the secret's).
         value: String,
     },
-    /// `.env` exists but cannot be read.
-    #[error("cannot read .env ({0})")]
-    DotEnvRead(#[source] io::Error),
-    /// `.env` has a line that does not parse; not quoted, as it may hold a password.
-    #[error(".env has a line that cannot be parsed (not shown: it may hold a secret); fix or remove it")]
-    DotEnvSyntax,
-}
-
-/// Where a setting came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// The process environment.
-    Environment,
-    /// The `.env` file.
-    DotEnv,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Source::Environment => "the environment",
-            Source::DotEnv => ".env",
-        })
-    }
+    /// `.env` cannot be read or parsed.
+    #[error(transparent)]
+    DotEnv(#[from] dburl::ConfigError),
 }
 
 impl ServerConfig {
@@ -120,34 +93,21 @@ impl ServerConfig {
         dotenv_path: &Path,
         dev: bool,
     ) -> Result<ServerConfig, ServerConfigError> {
-        let dotenv = read_dotenv(dotenv_path)?;
-        // An empty value counts as unset, as for DB_URL.
-        let lookup = |name: &str| {
-            let set = |value: &Option<String>| value.as_ref().is_some_and(|v| !v.trim().is_empty());
-            let from_env = env(name);
-            if set(&from_env) {
-                return from_env.map(|v| (v, Source::Environment));
-            }
-            let from_file = dotenv.get(name).cloned();
-            if set(&from_file) { from_file.map(|v| (v, Source::DotEnv)) } else { None }
-        };
-
-        let bind_addr = match lookup(BIND_ADDR) {
+        let settings = Settings::new(env, dotenv_path);
+        let bind_addr = match settings.get(BIND_ADDR)? {
             None => DEFAULT_BIND_ADDR.parse().expect("the default address parses"),
             Some((value, origin)) => value.trim().parse().map_err(|_| ServerConfigError::Invalid {
-                name: BIND_ADDR,
                 origin,
                 expected: "an address like 127.0.0.1:8000 or 0.0.0.0:8000",
                 value,
             })?,
         };
-        let max_clip_bytes = match lookup(MAX_CLIP_BYTES) {
+        let max_clip_bytes = match settings.get(MAX_CLIP_BYTES)? {
             None => DEFAULT_MAX_CLIP_BYTES,
             Some((value, origin)) => match value.trim().parse::<usize>() {
                 Ok(bytes) if bytes > 0 => bytes,
                 _ => {
                     return Err(ServerConfigError::Invalid {
-                        name: MAX_CLIP_BYTES,
                         origin,
                         expected: "a positive number of bytes, e.g. 26214400 for 25 MiB",
                         value,
@@ -157,24 +117,25 @@ impl ServerConfig {
         };
 
         let mut warnings = Vec::new();
-        let refusal = match lookup(JWT_SECRET) {
+        let secret = settings.get(JWT_SECRET)?;
+        let refusal = match &secret {
             None => Some(ServerConfigError::MissingSecret),
             Some((secret, origin)) if secret == JWT_SECRET_PLACEHOLDER => {
-                Some(ServerConfigError::PlaceholderSecret(origin))
+                Some(ServerConfigError::PlaceholderSecret(*origin))
             }
             Some((secret, origin)) if secret.len() < MIN_SECRET_BYTES => {
-                Some(ServerConfigError::ShortSecret { origin, len: secret.len() })
+                Some(ServerConfigError::ShortSecret { origin: *origin, len: secret.len() })
             }
             Some(_) => None,
         };
         let jwt_secret = match (refusal, dev) {
-            (None, _) => lookup(JWT_SECRET).map(|(secret, _)| secret.into_bytes()).unwrap_or_default(),
+            (None, _) => secret.map(|(secret, _)| secret.into_bytes()).unwrap_or_default(),
             (Some(refusal), false) => return Err(refusal),
             (Some(refusal), true) => {
                 warnings.push(format!(
                     "--dev: starting anyway, but tokens are only as safe as a development secret ({refusal})"
                 ));
-                match lookup(JWT_SECRET) {
+                match secret {
                     Some((secret, _)) => secret.into_bytes(),
                     // Nothing set: a fixed development key; anyone can forge tokens for it.
                     None => JWT_SECRET_PLACEHOLDER.as_bytes().to_vec(),
@@ -207,30 +168,10 @@ impl fmt::Debug for ServerConfig {
     }
 }
 
-/// The server's variables found in the file; a missing file is no error.
-fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, ServerConfigError> {
-    let mut found = HashMap::new();
-    let lines = match dotenvy::from_path_iter(path) {
-        Ok(lines) => lines,
-        Err(dotenvy::Error::Io(err)) if err.kind() == io::ErrorKind::NotFound => return Ok(found),
-        Err(dotenvy::Error::Io(err)) => return Err(ServerConfigError::DotEnvRead(err)),
-        Err(_) => return Err(ServerConfigError::DotEnvSyntax),
-    };
-    for line in lines {
-        let (key, value) = line.map_err(|err| match err {
-            dotenvy::Error::Io(err) => ServerConfigError::DotEnvRead(err),
-            _ => ServerConfigError::DotEnvSyntax,
-        })?;
-        if [BIND_ADDR, JWT_SECRET, MAX_CLIP_BYTES].contains(&key.as_str()) {
-            // The last definition wins, as in a shell.
-            found.insert(key, value);
-        }
-    }
-    Ok(found)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
