@@ -134,7 +134,8 @@ mod tests {
 
     #[test]
     fn placeholder_secrets_are_generated_once_per_clone() {
-        let example = "# the key\nJWT_SECRET=change-me-to-a-random-secret\n# JWT_SECRET=change-me\nOTHER=change\n";
+        let example =
+            "# the key\nJWT_SECRET=change-me-to-a-random-secret\n# JWT_SECRET=change-me\nOTHER=change\n";
         let first = with_generated_secrets(example);
         let lines: Vec<&str> = first.lines().collect();
         assert_eq!(lines[0], "# the key");
