@@ -7,7 +7,7 @@ use xshell::{Shell, cmd};
 
 use crate::migrations::{self, State};
 use crate::project::Project;
-use crate::{db, flags, local_server, pg_tools, prepare};
+use crate::{autogenerate, db, flags, local_server, pg_tools, prepare};
 
 /// The oldest Rust the workspace builds with (`rust-version` in Cargo.toml).
 const MIN_RUST: (u32, u32) = (1, 94);
@@ -68,7 +68,7 @@ impl flags::Doctor {
             },
         );
         let Ok(url) = url else {
-            for name in ["server", "database", "migrations", "offline query data"] {
+            for name in ["server", "database", "migrations", "declared schema", "offline query data"] {
                 report.line(name, Verdict::Skip("no usable DB_URL"));
             }
             return finish(report);
@@ -99,12 +99,26 @@ impl flags::Doctor {
             );
         }
         if server_major.is_none() {
-            for name in ["database", "migrations", "offline query data"] {
+            for name in ["database", "migrations", "declared schema", "offline query data"] {
                 report.line(name, Verdict::Skip("the server is not reachable"));
             }
             return finish(report);
         }
         let database_ok = database_and_migrations(&mut report, project, &url).await;
+        report.line(
+            "declared schema",
+            if !project.root.join(autogenerate::SCHEMA_FILE).is_file() {
+                Verdict::Skip("this checkout has no backend/schema.sql")
+            } else {
+                match autogenerate::check(project, &url).await {
+                    Ok(found) => Verdict::Pass(found),
+                    Err(err) => fail(
+                        format!("{:#}", err).lines().next().unwrap_or_default().to_owned(),
+                        "cargo xtask revision --autogenerate -m NAME (or `cargo xtask check` for the statements)",
+                    ),
+                }
+            },
+        );
         report.line(
             "offline query data",
             if !project.root.join("backend").join("Cargo.toml").is_file() {

@@ -30,7 +30,9 @@ MIGRATIONS
     downgrade     Revert the newest migration, --steps N, or down to --target
     history       Every migration with its state (--verbose for details)
     status        Current version and drift; exits non-zero when behind or drifted
-    revision      Create a new, empty, timestamped up/down migration pair
+    revision      Create a new timestamped up/down migration pair (--autogenerate: from
+                  backend/schema.sql, proven on scratch databases)
+    check         Fail when backend/schema.sql and migrations/ disagree (for CI)
 
 DATA
     seed          Load data/ fixtures (--reset reloads them; --fake N adds fake users)
@@ -87,6 +89,8 @@ pub enum Command {
     Status(Status),
     /// `revision`.
     Revision(Revision),
+    /// `check`.
+    Check(Check),
     /// `seed`.
     Seed(Seed),
     /// `backup`.
@@ -206,7 +210,13 @@ pub struct Status;
 pub struct Revision {
     /// The migration's name, e.g. "add clip duration".
     pub message: String,
+    /// Generate the SQL from the difference between `backend/schema.sql` and `migrations/`.
+    pub autogenerate: bool,
 }
+
+/// Flags of `check` (none).
+#[derive(Debug)]
+pub struct Check;
 
 /// Flags of `seed`.
 #[derive(Debug)]
@@ -291,7 +301,7 @@ cargo xtask doctor
 
 Checks, one line each: the Rust toolchain; psql, pg_dump and pg_restore and their versions against
 the server's; .env and DB_URL; the server and the login; the database; its migrations (none
-pending, modified or missing); and .sqlx/ against the code. Each failure comes with the command
+pending, modified or missing); backend/schema.sql against migrations/; and .sqlx/ against the code. Each failure comes with the command
 that fixes it; exits non-zero when any check fails.
 ";
 
@@ -367,12 +377,26 @@ when migrations are pending or an applied migration was modified or removed.
 ";
 
 const REVISION_HELP: &str = "\
-cargo xtask revision -m NAME
+cargo xtask revision -m NAME [--autogenerate]
 
 Creates <UTC timestamp>_<name>.up.sql and .down.sql in the migrations folder. NAME holds letters,
 digits, spaces, `_` or `-`; it becomes snake_case. Never overwrites a file.
 
+With --autogenerate, the files hold the statements that take the schema built by migrations/ to the
+one declared in backend/schema.sql: both are built in scratch databases on the configured server,
+compared, and the up and down scripts proven there before anything is written. Statements that can
+lose data are listed as warnings and marked in the file. Renames are never guessed: mark one in
+backend/schema.sql with `-- renamed from: old_name` on the renamed table or column.
+
     -m, --message NAME  What the migration does, e.g. \"add clip duration\"
+    --autogenerate      Generate the SQL from backend/schema.sql
+";
+
+const CHECK_HELP: &str = "\
+cargo xtask check
+
+Builds migrations/ and backend/schema.sql in two scratch databases on the configured server and
+compares them; exits non-zero, printing the statements that would reconcile them, when they differ.
 ";
 
 const SEED_HELP: &str = "\
@@ -491,10 +515,12 @@ impl Cli {
             "history" => Command::History(History { verbose: args.contains(["-v", "--verbose"]) }),
             "status" => Command::Status(Status),
             "revision" => Command::Revision(Revision {
+                autogenerate: args.contains("--autogenerate"),
                 message: args.opt_value_from_str(["-m", "--message"])?.ok_or_else(|| {
                     anyhow!("`revision` needs a name: cargo xtask revision -m \"add clip duration\"")
                 })?,
             }),
+            "check" => Command::Check(Check),
             "seed" => Command::Seed(Seed {
                 reset: args.contains("--reset"),
                 fake: args.opt_value_from_fn("--fake", fake_count)?,
@@ -550,6 +576,7 @@ fn help_for(command: &str) -> Result<&'static str> {
         "history" => HISTORY_HELP,
         "status" => STATUS_HELP,
         "revision" => REVISION_HELP,
+        "check" => CHECK_HELP,
         "seed" => SEED_HELP,
         "backup" => BACKUP_HELP,
         "restore" => RESTORE_HELP,
@@ -657,6 +684,7 @@ mod tests {
             "history",
             "status",
             "revision",
+            "check",
             "seed",
             "backup",
             "restore",

@@ -2,6 +2,7 @@
 //! lives in the module named after what it does. The library form lets the integration tests
 //! reuse the project's layout and helpers.
 
+pub mod autogenerate;
 pub mod backup;
 pub mod config;
 pub mod db;
@@ -19,6 +20,7 @@ pub mod prepare;
 pub mod project;
 pub mod restore;
 pub mod revision;
+pub mod schema;
 pub mod scratch;
 pub mod seed;
 pub mod setup;

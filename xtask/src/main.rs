@@ -40,7 +40,8 @@ fn run() -> anyhow::Result<()> {
             }
             Command::History(flags) => flags.run(&project.db_url()?, &project.source()?).await,
             Command::Status(flags) => flags.run(&project.db_url()?, &project.source()?).await,
-            Command::Revision(flags) => flags.run(&project.source()?),
+            Command::Revision(flags) => flags.run(&project).await,
+            Command::Check(flags) => flags.run(&project).await,
             Command::Seed(flags) => flags.run(&project).await,
             Command::Backup(flags) => flags.run(&project).await,
             Command::Restore(flags) => flags.run(&project).await,

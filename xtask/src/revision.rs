@@ -1,22 +1,20 @@
-//! `revision -m NAME`: a new, empty, timestamped up/down pair in the migrations folder.
+//! `revision -m NAME [--autogenerate]`: a new timestamped up/down pair in the migrations folder,
+//! empty or generated from `backend/schema.sql`.
 
+use anyhow::{Context, Result, bail};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, bail};
-
-use crate::flags;
-use crate::migrations::Source;
-use crate::utc;
+use crate::project::Project;
+use crate::{autogenerate, flags, utc};
 
 impl flags::Revision {
     /// Runs `cargo xtask revision`.
-    pub fn run(self, source: &Source) -> Result<()> {
+    pub async fn run(self, project: &Project) -> Result<()> {
+        let source = project.source()?;
         let name = snake_name(&self.message)?;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).context("the system clock is before 1970")?;
-        let version = utc::version(now.as_secs());
+        let version = utc::version(utc::now().as_secs());
         if let Some(newest) = source.head().filter(|&head| head >= version) {
             bail!(
                 "refusing to create version {version}: {} already has {newest}, which is not older; \
@@ -24,9 +22,33 @@ impl flags::Revision {
                 source.dir.display()
             );
         }
-        let (up, down) = write_pair(&source.dir, version, &name, self.message.trim())?;
+        let (up_body, down_body) = if self.autogenerate {
+            let Some(plan) = autogenerate::autogenerate(project, &project.db_url()?).await? else {
+                println!(
+                    "{} already matches {}; nothing written",
+                    autogenerate::SCHEMA_FILE,
+                    source.dir.display()
+                );
+                return Ok(());
+            };
+            for warning in &plan.warnings {
+                eprintln!("warning: {warning}");
+            }
+            (plan.up, plan.down)
+        } else {
+            (String::new(), String::new())
+        };
+        let (up, down) = write_pair(&source.dir, version, &name, self.message.trim(), &up_body, &down_body)?;
         println!("created {}", up.display());
         println!("created {}", down.display());
+        Ok(())
+    }
+}
+
+impl flags::Check {
+    /// Runs `cargo xtask check`: the read-only twin of `revision --autogenerate`.
+    pub async fn run(self, project: &Project) -> Result<()> {
+        println!("{}", autogenerate::check(project, &project.db_url()?).await?);
         Ok(())
     }
 }
@@ -49,14 +71,23 @@ fn snake_name(message: &str) -> Result<String> {
     Ok(words.join("_"))
 }
 
-/// Writes both files or neither; never overwrites.
-fn write_pair(dir: &Path, version: i64, name: &str, title: &str) -> Result<(PathBuf, PathBuf)> {
+/// Writes both files (a short header, then the bodies) or neither; never overwrites.
+fn write_pair(
+    dir: &Path,
+    version: i64,
+    name: &str,
+    title: &str,
+    up_body: &str,
+    down_body: &str,
+) -> Result<(PathBuf, PathBuf)> {
     let up = dir.join(format!("{version}_{name}.up.sql"));
     let down = dir.join(format!("{version}_{name}.down.sql"));
-    create(&up, &format!("-- {title}\n-- Applied in one transaction by `cargo xtask migrate`.\n\n"))?;
-    if let Err(err) =
-        create(&down, &format!("-- Reverts {version}_{name}.up.sql; run by `cargo xtask downgrade`.\n\n"))
-    {
+    create(
+        &up,
+        &format!("-- {title}\n-- Applied in one transaction by `cargo xtask migrate`.\n\n{up_body}"),
+    )?;
+    let down_header = format!("-- Reverts {version}_{name}.up.sql; run by `cargo xtask downgrade`.\n\n");
+    if let Err(err) = create(&down, &format!("{down_header}{down_body}")) {
         let _ = std::fs::remove_file(&up);
         return Err(err);
     }

@@ -31,6 +31,9 @@ pub async fn with_scratch_database<T>(
         (Ok(_), Err(err)) => {
             Err(err.context(format!("cannot drop the scratch database `{name}`; drop it by hand")))
         }
-        (Err(err), _) => Err(err),
+        (Err(err), Ok(_)) => Err(err),
+        (Err(err), Err(_)) => Err(anyhow!(
+            "{err:#}; the scratch database `{name}` could not be dropped either: drop it by hand"
+        )),
     }
 }

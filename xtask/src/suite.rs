@@ -4,12 +4,13 @@ use anyhow::{Context, Result};
 use dburl::{DbUrl, Origin};
 use xshell::{Shell, cmd};
 
-use crate::flags;
 use crate::prepare::prepare;
 use crate::project::Project;
+use crate::{autogenerate, flags};
 
 impl flags::Test {
-    /// Runs `cargo xtask test`: fmt, the offline-data check, clippy, then the workspace's tests.
+    /// Runs `cargo xtask test`: fmt, the offline-data and declared-schema checks, clippy, then the
+    /// workspace's tests.
     pub async fn run(self, project: &Project) -> Result<()> {
         let server = test_server(project)?;
         let sh = Shell::new()?;
@@ -18,6 +19,7 @@ impl flags::Test {
         let _offline = sh.push_env("SQLX_OFFLINE", "true");
         cmd!(sh, "cargo fmt --all -- --check").run().context("unformatted code: run `cargo fmt --all`")?;
         println!("{}", prepare(project, &server, true).await?);
+        println!("{}", autogenerate::check(project, &server).await?);
         cmd!(sh, "cargo clippy --quiet --workspace --all-targets -- -D warnings")
             .run()
             .context("clippy found problems (listed above)")?;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Benchmark of autogenerate on a 1,000-table schema (each table: 6 columns, a primary key, an
+# index and a foreign key) on both sides, the declared side with 10 extra columns:
+#   1. introspection of both databases plus the diff both ways, building them excluded
+#      (the issue's target: under half a second);
+#   2. the whole `check`: two scratch databases created, built, compared and dropped.
+# The migrations side is 10 migrations of 100 tables: one migration of 1,000 tables, run in one
+# transaction as sqlx runs every migration, exhausts PostgreSQL's lock table at default settings.
+# Runs the dev profile, as `cargo xtask` does for every developer. Needs psql; uses throwaway
+# databases.
+# Usage: xtask/benches/autogenerate.sh [postgres://user@host:port]   (default: 127.0.0.1:5432, user postgres)
+set -euo pipefail
+server=${1:-postgres://postgres@127.0.0.1:5432}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+cleanup() {
+  psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS xtask_bench_migrated WITH (FORCE)" \
+    -c "DROP DATABASE IF EXISTS xtask_bench_declared WITH (FORCE)" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# tables FIRST LAST [extra]: CREATE statements for tables tFIRST..tLAST; with `extra`, every
+# hundredth table has one more column.
+tables() {
+  for i in $(seq "$1" "$2"); do
+    extra=""
+    if [ "${3:-}" = extra ] && [ $((i % 100)) -eq 0 ]; then extra=", extra integer"; fi
+    printf 'CREATE TABLE t%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, parent_id bigint REFERENCES t%d (id), name text NOT NULL, amount numeric(12,2), created_at timestamptz NOT NULL DEFAULT now(), note varchar(200)%s);\nCREATE INDEX t%d_parent_id_idx ON t%d (parent_id);\n' \
+      "$i" $((i > 1 ? i - 1 : 1)) "$extra" "$i" "$i"
+  done
+}
+mkdir -p "$work/project/migrations" "$work/project/backend"
+for k in $(seq 1 10); do
+  tables $((k * 100 - 99)) $((k * 100)) > "$work/project/migrations/$(printf %02d "$k")_tables_$k.sql"
+done
+tables 1 1000 extra > "$work/project/backend/schema.sql"
+
+for side in migrated declared; do
+  psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS xtask_bench_$side" \
+    -c "CREATE DATABASE xtask_bench_$side" 2>/dev/null
+done
+cat "$work"/project/migrations/*.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$server/xtask_bench_migrated"
+psql -X -q -v ON_ERROR_STOP=1 -d "$server/xtask_bench_declared" -f "$work/project/backend/schema.sql"
+
+echo "== 1,000 tables on each side"
+BENCH_MIGRATED_URL="$server/xtask_bench_migrated" BENCH_DECLARED_URL="$server/xtask_bench_declared" \
+  BENCH_SERVER_URL="$server/postgres" BENCH_PROJECT="$work/project" \
+  cargo test --quiet --manifest-path "$root/Cargo.toml" -p xtask --test cli autogenerate::benchmark \
+  -- --ignored --nocapture --test-threads 1 | grep -E '^(introspection|diff|check)'

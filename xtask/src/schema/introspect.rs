@@ -1,0 +1,323 @@
+//! Reads a database's `public` schema from the system catalogs: one query per kind of object,
+//! whatever the number of tables, each definition in the server's normalized text.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result, anyhow};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+
+use super::{
+    Column, Constraint, ConstraintKind, Function, Identity, Index, Position, Schema, Sequence,
+    SequenceOptions, Table, View,
+};
+
+// Every query keeps to `public`, skips sqlx's bookkeeping table, and skips objects that belong
+// to an extension (`pg_depend.deptype = 'e'`): `CREATE EXTENSION` owns those, not the schema.
+
+const ENUMS: &str = "
+SELECT t.typname::text AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
+FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
+WHERE t.typnamespace = 'public'::regnamespace
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')
+GROUP BY t.typname";
+
+// Identity columns' sequences (an internal dependency, `i`) are reported with their column.
+const SEQUENCES: &str = "
+SELECT c.relname::text AS name, format_type(s.seqtypid, NULL) AS data_type, s.seqstart, s.seqincrement,
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle, o.relname::text AS owner_table, a.attname::text AS owner_column
+FROM pg_sequence s
+JOIN pg_class c ON c.oid = s.seqrelid
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
+     AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_class o ON o.oid = d.refobjid
+LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE c.relnamespace = 'public'::regnamespace AND d.deptype IS DISTINCT FROM 'i'
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
+
+const TABLES: &str = "
+SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment
+FROM pg_class c
+WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
+
+/// The filter every per-table query shares, on `c`, the table.
+macro_rules! of_tables {
+    () => {
+        "c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')"
+    };
+}
+
+const COLUMNS: &str = concat!(
+    "
+SELECT c.relname::text AS table_name, a.attname::text AS name, a.attnum AS position,
+       format_type(a.atttypid, a.atttypmod) AS data_type,
+       CASE WHEN a.attcollation <> t.typcollation THEN quote_ident(co.collname) END AS collation,
+       a.attnotnull AS not_null,
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS default_value,
+       CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated,
+       a.attidentity::text AS identity,
+       format_type(s.seqtypid, NULL) AS seq_type, s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+       s.seqcache, s.seqcycle,
+       col_description(c.oid, a.attnum) AS comment
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_depend i ON a.attidentity <> '' AND i.refclassid = 'pg_class'::regclass AND i.refobjid = c.oid
+     AND i.refobjsubid = a.attnum AND i.classid = 'pg_class'::regclass AND i.deptype = 'i'
+LEFT JOIN pg_sequence s ON s.seqrelid = i.objid
+WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
+    of_tables!()
+);
+
+// `p`, `u`, `f`, `c`, `x`: NOT NULL is a column property here, and constraint triggers are
+// reported as triggers.
+const CONSTRAINTS: &str = concat!(
+    "
+SELECT c.relname::text AS table_name, k.conname::text AS name, k.contype::text AS kind,
+       pg_get_constraintdef(k.oid) AS definition, r.relname::text AS references
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid
+LEFT JOIN pg_class r ON r.oid = k.confrelid
+WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND ",
+    of_tables!()
+);
+
+// The name is cut out of the definition (`shape`) so that a renamed index can be recognised.
+const INDEXES: &str = concat!(
+    "
+SELECT c.relname::text AS table_name, i.relname::text AS name, pg_get_indexdef(i.oid) AS definition,
+       quote_ident(i.relname) AS quoted_name
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class c ON c.oid = x.indrelid
+WHERE NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = x.indrelid AND k.conindid = x.indexrelid
+                  AND k.contype IN ('p', 'u', 'x'))
+  AND ",
+    of_tables!()
+);
+
+const TRIGGERS: &str = concat!(
+    "
+SELECT c.relname::text AS table_name, g.tgname::text AS name, pg_get_triggerdef(g.oid) AS definition
+FROM pg_trigger g
+JOIN pg_class c ON c.oid = g.tgrelid
+WHERE NOT g.tgisinternal AND ",
+    of_tables!()
+);
+
+const VIEWS: &str = "
+SELECT c.relname::text AS name, pg_get_viewdef(c.oid, true) AS definition,
+       array_to_string(c.reloptions, ', ') AS options,
+       ARRAY(SELECT DISTINCT r.relname::text
+             FROM pg_rewrite w
+             JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+                  AND d.refclassid = 'pg_class'::regclass
+             JOIN pg_class r ON r.oid = d.refobjid
+             WHERE w.ev_class = c.oid AND r.oid <> c.oid AND r.relnamespace = c.relnamespace) AS depends_on
+FROM pg_class c
+WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
+
+const FUNCTIONS: &str = "
+SELECT p.proname::text AS name, pg_get_function_identity_arguments(p.oid) AS arguments,
+       p.prokind = 'p' AS procedure, pg_get_functiondef(p.oid) AS definition
+FROM pg_proc p
+WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')";
+
+// Everything else a schema file could create, so that a difference autogenerate cannot express
+// stops it instead of passing unseen. Comments on tables and columns are read with those.
+const UNSUPPORTED: &str = "
+SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
+    SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' WHEN 'p' THEN 'partitioned table'
+                          WHEN 'f' THEN 'foreign table' ELSE 'composite type' END,
+           c.relname::text, CASE WHEN c.relkind = 'm' THEN pg_get_viewdef(c.oid) END
+    FROM pg_class c
+    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('m', 'p', 'f', 'c')
+      AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
+  UNION ALL
+    SELECT 'table', name, options FROM (
+        SELECT c.relname::text AS name, concat_ws(', ',
+            CASE WHEN c.relpersistence = 'u' THEN 'unlogged' END,
+            CASE WHEN c.relrowsecurity THEN 'row level security' END,
+            CASE WHEN c.relforcerowsecurity THEN 'forced row level security' END,
+            'with (' || array_to_string(c.reloptions, ', ') || ')',
+            CASE WHEN c.relispartition THEN 'partition ' || pg_get_expr(c.relpartbound, c.oid) END,
+            (SELECT 'inherits ' || string_agg(h.inhparent::regclass::text, ', ' ORDER BY h.inhseqno)
+             FROM pg_inherits h WHERE h.inhrelid = c.oid)) AS options
+        FROM pg_class c
+        WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace) AS t
+    WHERE options <> ''
+  UNION ALL
+    SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'base type' END,
+           t.typname::text,
+           concat_ws(' ', format_type(t.typbasetype, t.typtypmod), 'default ' || t.typdefault,
+                     CASE WHEN t.typnotnull THEN 'not null' END,
+                     (SELECT string_agg(pg_get_constraintdef(k.oid), ' ' ORDER BY k.conname)
+                      FROM pg_constraint k WHERE k.contypid = t.oid))
+    FROM pg_type t
+    WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('b', 'd', 'r') AND t.typcategory <> 'A'
+      AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')
+  UNION ALL
+    SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END, p.oid::regprocedure::text, NULL
+    FROM pg_proc p
+    WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('a', 'w')
+      AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')
+  UNION ALL
+    SELECT 'policy', p.polname || ' on ' || c.relname,
+           concat_ws(' ', p.polcmd, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+    WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL
+    SELECT 'rule', r.rulename || ' on ' || c.relname, pg_get_ruledef(r.oid)
+    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+    WHERE c.relnamespace = 'public'::regnamespace AND r.rulename <> '_RETURN'
+  UNION ALL
+    SELECT 'trigger', g.tgname || ' on ' || c.relname, pg_get_triggerdef(g.oid)
+    FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+    WHERE NOT g.tgisinternal AND c.relnamespace = 'public'::regnamespace AND c.relkind <> 'r'
+  UNION ALL
+    SELECT 'statistics object', s.stxname::text, pg_get_statisticsobjdef(s.oid)
+    FROM pg_statistic_ext s WHERE s.stxnamespace = 'public'::regnamespace
+  UNION ALL
+    SELECT 'schema', n.nspname::text, NULL
+    FROM pg_namespace n
+    WHERE n.nspname NOT IN ('public', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+  UNION ALL
+    SELECT 'extension', e.extname::text, e.extversion FROM pg_extension e
+  UNION ALL
+    -- Objects created by the user have OIDs from 16384 up; the rest are the server's own.
+    SELECT 'comment on', o.type || ' ' || o.identity, d.description
+    FROM pg_description d, pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+    WHERE d.objoid >= 16384 AND o.schema = 'public' AND o.type NOT IN ('table', 'table column')
+) AS u(kind, name, detail)";
+
+/// Reads the `public` schema the connection's database has now (inside a transaction, if one
+/// is open on it).
+pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
+    let mut schema = Schema::default();
+    for row in fetch(conn, "enum types", ENUMS).await? {
+        schema.enums.insert(row.try_get("name")?, row.try_get("labels")?);
+    }
+    for row in fetch(conn, "sequences", SEQUENCES).await? {
+        let owner_table: Option<String> = row.try_get("owner_table")?;
+        let owner_column: Option<String> = row.try_get("owner_column")?;
+        let sequence = Sequence {
+            options: sequence_options(&row, "data_type")?.context("a sequence without parameters")?,
+            owned_by: owner_table.zip(owner_column),
+        };
+        schema.sequences.insert(row.try_get("name")?, sequence);
+    }
+    for row in fetch(conn, "tables", TABLES).await? {
+        let table = Table { comment: row.try_get("comment")?, ..Table::default() };
+        schema.tables.insert(row.try_get("name")?, table);
+    }
+    for row in fetch(conn, "columns", COLUMNS).await? {
+        let identity: String = row.try_get("identity")?;
+        let identity = match identity.as_str() {
+            "" => None,
+            kind => Some(Identity {
+                always: kind == "a",
+                options: sequence_options(&row, "seq_type")?
+                    .context("an identity column without a sequence")?,
+            }),
+        };
+        let column = Column {
+            position: Position(row.try_get("position")?),
+            data_type: row.try_get("data_type")?,
+            collation: row.try_get("collation")?,
+            not_null: row.try_get("not_null")?,
+            default: row.try_get("default_value")?,
+            identity,
+            generated: row.try_get("generated")?,
+            comment: row.try_get("comment")?,
+        };
+        table(&mut schema, &row)?.columns.insert(row.try_get("name")?, column);
+    }
+    for row in fetch(conn, "constraints", CONSTRAINTS).await? {
+        let kind: String = row.try_get("kind")?;
+        let kind = match kind.as_str() {
+            "p" => ConstraintKind::PrimaryKey,
+            "u" => ConstraintKind::Unique,
+            "f" => ConstraintKind::ForeignKey,
+            "c" => ConstraintKind::Check,
+            _ => ConstraintKind::Exclusion,
+        };
+        let constraint = Constraint {
+            kind,
+            definition: row.try_get("definition")?,
+            references: row.try_get("references")?,
+        };
+        table(&mut schema, &row)?.constraints.insert(row.try_get("name")?, constraint);
+    }
+    for row in fetch(conn, "indexes", INDEXES).await? {
+        let definition: String = row.try_get("definition")?;
+        let quoted_name: String = row.try_get("quoted_name")?;
+        let shape = definition.replacen(&format!(" INDEX {quoted_name} ON "), " INDEX ON ", 1);
+        let index = Index { definition, shape };
+        table(&mut schema, &row)?.indexes.insert(row.try_get("name")?, index);
+    }
+    for row in fetch(conn, "triggers", TRIGGERS).await? {
+        let definition = row.try_get("definition")?;
+        table(&mut schema, &row)?.triggers.insert(row.try_get("name")?, definition);
+    }
+    for row in fetch(conn, "views", VIEWS).await? {
+        let definition: String = row.try_get("definition")?;
+        let options: Option<String> = row.try_get("options")?;
+        let depends_on: Vec<String> = row.try_get("depends_on")?;
+        let view = View {
+            definition: definition.trim_end().trim_end_matches(';').to_owned(),
+            options: options.filter(|o| !o.is_empty()),
+            depends_on: depends_on.into_iter().collect::<BTreeSet<_>>(),
+        };
+        schema.views.insert(row.try_get("name")?, view);
+    }
+    for row in fetch(conn, "functions", FUNCTIONS).await? {
+        let function = Function {
+            name: row.try_get("name")?,
+            arguments: row.try_get("arguments")?,
+            procedure: row.try_get("procedure")?,
+            definition: row.try_get::<String, _>("definition")?.trim_end().to_owned(),
+        };
+        schema.functions.insert(format!("{}({})", function.name, function.arguments), function);
+    }
+    for row in fetch(conn, "other objects", UNSUPPORTED).await? {
+        schema.unsupported.insert(row.try_get("key")?, row.try_get("detail")?);
+    }
+    Ok(schema)
+}
+
+async fn fetch(conn: &mut PgConnection, what: &str, query: &'static str) -> Result<Vec<PgRow>> {
+    sqlx::query(query)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|err| anyhow!("cannot read the {what} of the schema from the system catalogs: {err}"))
+}
+
+/// The table a per-table row belongs to; the tables query has already listed it.
+fn table<'a>(schema: &'a mut Schema, row: &PgRow) -> Result<&'a mut Table> {
+    let name: String = row.try_get("table_name")?;
+    // Only a table created between two of our queries could be missing; say so rather than panic.
+    schema
+        .tables
+        .get_mut(&name)
+        .ok_or_else(|| anyhow!("table `{name}` appeared while the schema was being read; run again"))
+}
+
+/// The `seq*` columns of a row as sequence parameters; `None` when the row has no sequence.
+fn sequence_options(row: &PgRow, type_column: &str) -> Result<Option<SequenceOptions>> {
+    let Some(data_type) = row.try_get::<Option<String>, _>(type_column)? else { return Ok(None) };
+    Ok(Some(SequenceOptions {
+        data_type,
+        start: row.try_get("seqstart")?,
+        increment: row.try_get("seqincrement")?,
+        min: row.try_get("seqmin")?,
+        max: row.try_get("seqmax")?,
+        cache: row.try_get("seqcache")?,
+        cycle: row.try_get("seqcycle")?,
+    }))
+}

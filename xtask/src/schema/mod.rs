@@ -1,0 +1,306 @@
+//! The database schema as plain data, for `revision --autogenerate` and `check`.
+//!
+//! [`introspect`] reads one database's `public` schema from the system catalogs into a [`Schema`];
+//! [`diff::changes`] lists the statements that turn one `Schema` into another; [`declared`]
+//! reads `backend/schema.sql`: its statements and its `-- renamed from:` notes. Every definition is kept in the
+//! server's own normalized text (`pg_get_indexdef`, `format_type`, ...), so two databases built
+//! from different SQL compare equal exactly when PostgreSQL sees the same schema.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
+
+pub mod declared;
+pub mod diff;
+pub mod introspect;
+pub mod sql;
+
+pub use introspect::introspect;
+
+/// One database's `public` schema, minus sqlx's bookkeeping table. Maps are keyed by name, so
+/// every walk over them (and so every generated script) is deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schema {
+    /// Enum types, each with its labels in order.
+    pub enums: BTreeMap<String, Vec<String>>,
+    /// Sequences, except identity columns' own (those belong to their [`Column`]).
+    pub sequences: BTreeMap<String, Sequence>,
+    /// Ordinary tables.
+    pub tables: BTreeMap<String, Table>,
+    /// Views.
+    pub views: BTreeMap<String, View>,
+    /// Functions and procedures, keyed by signature, e.g. `touch(integer)`.
+    pub functions: BTreeMap<String, Function>,
+    /// Everything autogenerate cannot change (domains, policies, comments on indexes, ...), as
+    /// `kind name` to a fingerprint: a difference here needs a hand-written migration.
+    pub unsupported: BTreeMap<String, String>,
+}
+
+/// A sequence's parameters, as `CREATE SEQUENCE` and identity columns take them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SequenceOptions {
+    /// `smallint`, `integer` or `bigint`.
+    pub data_type: String,
+    /// `START WITH`.
+    pub start: i64,
+    /// `INCREMENT BY`.
+    pub increment: i64,
+    /// `MINVALUE`.
+    pub min: i64,
+    /// `MAXVALUE`.
+    pub max: i64,
+    /// `CACHE`.
+    pub cache: i64,
+    /// `CYCLE`.
+    pub cycle: bool,
+}
+
+/// A standalone sequence (including a `serial` column's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequence {
+    /// Its parameters.
+    pub options: SequenceOptions,
+    /// `OWNED BY table.column`, which drops it with that column.
+    pub owned_by: Option<(String, String)>,
+}
+
+/// A table and everything that hangs on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Columns by name; their order is not compared (see [`Position`]).
+    pub columns: BTreeMap<String, Column>,
+    /// Primary key, unique, foreign key, check and exclusion constraints.
+    pub constraints: BTreeMap<String, Constraint>,
+    /// Indexes that do not back a constraint.
+    pub indexes: BTreeMap<String, Index>,
+    /// Triggers, as `pg_get_triggerdef` prints them.
+    pub triggers: BTreeMap<String, String>,
+    /// `COMMENT ON TABLE`.
+    pub comment: Option<String>,
+}
+
+impl Table {
+    /// Column names in table order.
+    pub fn column_order(&self) -> Vec<&str> {
+        let mut names: Vec<(&Position, &str)> =
+            self.columns.iter().map(|(name, column)| (&column.position, name.as_str())).collect();
+        names.sort_by_key(|(position, _)| position.0);
+        names.into_iter().map(|(_, name)| name).collect()
+    }
+}
+
+/// Where a column sits in its table. Always equal to any other: PostgreSQL cannot reorder
+/// columns, so a column added at the end must match one declared in the middle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Position(pub i16);
+
+impl PartialEq for Position {
+    fn eq(&self, _: &Position) -> bool {
+        true
+    }
+}
+
+impl Eq for Position {}
+
+/// A table column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Its place in the table, for `CREATE TABLE`; not compared.
+    pub position: Position,
+    /// `format_type`, with length and precision, e.g. `character varying(255)`.
+    pub data_type: String,
+    /// `COLLATE`, when it differs from the type's default.
+    pub collation: Option<String>,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// `DEFAULT`, as `pg_get_expr` prints it.
+    pub default: Option<String>,
+    /// `GENERATED ... AS IDENTITY`.
+    pub identity: Option<Identity>,
+    /// `GENERATED ALWAYS AS (expr) STORED`: the expression.
+    pub generated: Option<String>,
+    /// `COMMENT ON COLUMN`.
+    pub comment: Option<String>,
+}
+
+/// An identity column's kind and sequence parameters (its sequence's name is not compared).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `ALWAYS` rather than `BY DEFAULT`.
+    pub always: bool,
+    /// Its sequence's parameters.
+    pub options: SequenceOptions,
+}
+
+/// The kinds of table constraint autogenerate handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConstraintKind {
+    /// `PRIMARY KEY`.
+    PrimaryKey,
+    /// `UNIQUE`.
+    Unique,
+    /// `CHECK`.
+    Check,
+    /// `EXCLUDE`.
+    Exclusion,
+    /// `FOREIGN KEY`: added after every other kind, dropped before.
+    ForeignKey,
+}
+
+/// A table constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constraint {
+    /// Its kind.
+    pub kind: ConstraintKind,
+    /// `pg_get_constraintdef`, e.g. `FOREIGN KEY (a) REFERENCES t(id) ON DELETE CASCADE`.
+    pub definition: String,
+    /// For a foreign key, the table it references.
+    pub references: Option<String>,
+}
+
+/// An index that backs no constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    /// `pg_get_indexdef`: method, columns or expressions, predicate, `UNIQUE`.
+    pub definition: String,
+    /// The definition without the index's name, to recognise a renamed index.
+    pub shape: String,
+}
+
+/// A view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    /// `pg_get_viewdef`, without the final semicolon.
+    pub definition: String,
+    /// `WITH (...)` options such as `check_option=local`, if any.
+    pub options: Option<String>,
+    /// Tables and views it reads, to drop and create views in dependency order.
+    pub depends_on: BTreeSet<String>,
+}
+
+/// A function or procedure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    /// Its name.
+    pub name: String,
+    /// `pg_get_function_identity_arguments`, for `DROP FUNCTION name(arguments)`.
+    pub arguments: String,
+    /// True for a procedure.
+    pub procedure: bool,
+    /// `pg_get_functiondef`: a complete `CREATE OR REPLACE` statement without its semicolon.
+    pub definition: String,
+}
+
+impl Schema {
+    /// Every way `self` (what was found) differs from `expected`, one line each, for reports.
+    pub fn differences(&self, expected: &Schema) -> Vec<String> {
+        let mut out = Vec::new();
+        compare("enum", "", &self.enums, &expected.enums, &mut out);
+        compare("sequence", "", &self.sequences, &expected.sequences, &mut out);
+        compare_keys("table", &self.tables, &expected.tables, &mut out);
+        for (name, table) in &self.tables {
+            let Some(wanted) = expected.tables.get(name) else { continue };
+            let prefix = format!("{name}.");
+            compare("column", &prefix, &table.columns, &wanted.columns, &mut out);
+            compare("constraint", &prefix, &table.constraints, &wanted.constraints, &mut out);
+            compare("index", &prefix, &table.indexes, &wanted.indexes, &mut out);
+            compare("trigger", &prefix, &table.triggers, &wanted.triggers, &mut out);
+            if table.comment != wanted.comment {
+                out.push(format!(
+                    "comment on table {name}: {:?}, expected {:?}",
+                    table.comment, wanted.comment
+                ));
+            }
+        }
+        compare("view", "", &self.views, &expected.views, &mut out);
+        compare("function", "", &self.functions, &expected.functions, &mut out);
+        compare("", "", &self.unsupported, &expected.unsupported, &mut out);
+        out
+    }
+}
+
+/// Names present on one side only.
+fn compare_keys<V>(
+    kind: &str,
+    found: &BTreeMap<String, V>,
+    expected: &BTreeMap<String, V>,
+    out: &mut Vec<String>,
+) {
+    for name in found.keys().filter(|name| !expected.contains_key(*name)) {
+        out.push(format!("{kind} {name}: unexpected"));
+    }
+    for name in expected.keys().filter(|name| !found.contains_key(*name)) {
+        out.push(format!("{kind} {name}: missing"));
+    }
+}
+
+/// Names present on one side only, and values that differ.
+fn compare<V: PartialEq + Debug>(
+    kind: &str,
+    prefix: &str,
+    found: &BTreeMap<String, V>,
+    expected: &BTreeMap<String, V>,
+    out: &mut Vec<String>,
+) {
+    let kind = if kind.is_empty() { String::new() } else { format!("{kind} ") };
+    for (name, value) in found {
+        match expected.get(name) {
+            None => out.push(format!("{kind}{prefix}{name}: unexpected")),
+            Some(wanted) if wanted != value => {
+                out.push(format!("{kind}{prefix}{name}: {value:?}, expected {wanted:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for name in expected.keys().filter(|name| !found.contains_key(*name)) {
+        out.push(format!("{kind}{prefix}{name}: missing"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(position: i16, data_type: &str) -> Column {
+        Column {
+            position: Position(position),
+            data_type: data_type.to_owned(),
+            collation: None,
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn column_order_is_kept_but_not_compared() {
+        let mut a = Table::default();
+        a.columns.insert("id".into(), column(1, "bigint"));
+        a.columns.insert("name".into(), column(3, "text"));
+        let mut b = Table::default();
+        b.columns.insert("id".into(), column(2, "bigint"));
+        b.columns.insert("name".into(), column(1, "text"));
+        assert_eq!(a, b);
+        assert_eq!(a.column_order(), ["id", "name"]);
+        assert_eq!(b.column_order(), ["name", "id"]);
+    }
+
+    #[test]
+    fn differences_name_each_object() {
+        let mut found = Schema::default();
+        found.tables.insert("t".into(), Table::default());
+        found.tables.get_mut("t").unwrap().columns.insert("a".into(), column(1, "integer"));
+        found.unsupported.insert("domain d".into(), "text".into());
+        let mut expected = found.clone();
+        expected.tables.get_mut("t").unwrap().columns.get_mut("a").unwrap().data_type = "bigint".into();
+        expected.tables.insert("u".into(), Table::default());
+        expected.unsupported.clear();
+        let lines = found.differences(&expected);
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert!(lines[0].starts_with("table u: missing"), "{lines:#?}");
+        assert!(lines[1].starts_with("column t.a: ") && lines[1].contains("bigint"), "{lines:#?}");
+        assert_eq!(lines[2], "domain d: unexpected");
+        assert!(found.differences(&found).is_empty());
+    }
+}
