@@ -71,16 +71,8 @@ impl TestDb {
 
     /// Whether the database exists on the server.
     pub fn exists(&self) -> bool {
-        let options = self.config.maintenance_options();
-        let name = self.name();
-        self.runtime.block_on(async {
-            let mut conn = options.connect().await.unwrap();
-            sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)")
-                .bind(name)
-                .fetch_one(&mut conn)
-                .await
-                .unwrap()
-        })
+        // Escaped, so that `_` in the name matches only itself.
+        self.count_databases_like(&self.name().replace('_', "\\_")) == 1
     }
 
     /// Runs `f` with a connection to the test database.
