@@ -11,14 +11,8 @@
 # Usage: xtask/benches/autogenerate.sh [postgres://user@host:port]   (default: 127.0.0.1:5432, user postgres)
 set -euo pipefail
 server=${1:-postgres://postgres@127.0.0.1:5432}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-cleanup() {
-  psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS xtask_bench_migrated WITH (FORCE)" \
-    -c "DROP DATABASE IF EXISTS xtask_bench_declared WITH (FORCE)" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+databases="xtask_bench_migrated xtask_bench_declared"
+source "$(dirname "$0")/common.sh"
 
 # tables FIRST LAST [extra]: CREATE statements for tables tFIRST..tLAST; with `extra`, every
 # hundredth table has one more column.
@@ -36,10 +30,7 @@ for k in $(seq 1 10); do
 done
 tables 1 1000 extra > "$work/project/backend/schema.sql"
 
-for side in migrated declared; do
-  psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS xtask_bench_$side" \
-    -c "CREATE DATABASE xtask_bench_$side" 2>/dev/null
-done
+for db in $databases; do fresh "$db"; done
 cat "$work"/project/migrations/*.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$server/xtask_bench_migrated"
 psql -X -q -v ON_ERROR_STOP=1 -d "$server/xtask_bench_declared" -f "$work/project/backend/schema.sql"
 

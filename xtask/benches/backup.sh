@@ -5,20 +5,11 @@
 # Usage: xtask/benches/backup.sh [postgres://user@host:port]   (default 127.0.0.1:5432, user postgres)
 set -euo pipefail
 server=${1:-postgres://postgres@127.0.0.1:5432}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-cargo build --quiet -p xtask --manifest-path "$root/Cargo.toml"
-xtask="$root/target/debug/xtask"
-work=$(mktemp -d)
 db=xtask_bench_backup
-cleanup() {
-  for name in $db ${db}_copy ${db}_restored; do
-    psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" 2>/dev/null
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+databases="$db ${db}_copy ${db}_restored"
+source "$(dirname "$0")/common.sh"
 export DB_URL="$server/$db"
-psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
+fresh "$db"
 "$xtask" migrate >/dev/null
 "$xtask" seed --fake 100000 --rng-seed 1 >/dev/null 2>&1
 psql -X -At -d "$server/$db" -c "select 'database size: ' || pg_size_pretty(pg_database_size('$db'))"

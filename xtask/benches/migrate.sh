@@ -6,22 +6,12 @@
 # Usage: xtask/benches/migrate.sh [postgres://user@host:port]   (default: 127.0.0.1:5432, user postgres)
 set -euo pipefail
 server=${1:-postgres://postgres@127.0.0.1:5432}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-# The dev profile: what `cargo xtask` runs for every developer.
-cargo build --quiet -p xtask --manifest-path "$root/Cargo.toml"
-xtask="$root/target/debug/xtask"
-# psql without TLS too: the xtask skips TLS on loopback, so this compares like with like.
-notls="?sslmode=disable"
-work=$(mktemp -d)
 bench_db=xtask_bench_noop
-cleanup() {
-  psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $bench_db WITH (FORCE)" -c "DROP DATABASE IF EXISTS xtask_bench_200 WITH (FORCE)"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+databases="$bench_db xtask_bench_200"
+source "$(dirname "$0")/common.sh"
 
 echo "== no-op migrate vs psql -c 'select 1'"
-psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $bench_db" -c "CREATE DATABASE $bench_db" 2>/dev/null
+fresh $bench_db
 DB_URL="$server/$bench_db" "$xtask" migrate >/dev/null
 DB_URL="$server/$bench_db" hyperfine -N --warmup 5 --runs 100 --export-json "$work/noop.json" \
   "$xtask migrate" "psql -X -q -d $server/$bench_db$notls -c 'select 1'"

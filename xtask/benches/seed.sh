@@ -5,22 +5,12 @@
 set -euo pipefail
 count=${1:-100000}
 server=${2:-postgres://postgres@127.0.0.1:5432}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-# The dev profile: what `cargo xtask` runs for every developer.
-cargo build --quiet -p xtask --manifest-path "$root/Cargo.toml"
-xtask="$root/target/debug/xtask"
-notls="?sslmode=disable"
-work=$(mktemp -d)
-cleanup() {
-  psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS xtask_bench_seed WITH (FORCE)" \
-    -c "DROP DATABASE IF EXISTS xtask_bench_copy WITH (FORCE)" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+databases="xtask_bench_seed xtask_bench_copy"
+source "$(dirname "$0")/common.sh"
 tables="user_account action clip prediction"
 
-for db in xtask_bench_seed xtask_bench_copy; do
-  psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
+for db in $databases; do
+  fresh "$db"
   DB_URL="$server/$db" "$xtask" migrate >/dev/null
 done
 
