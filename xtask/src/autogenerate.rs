@@ -23,7 +23,7 @@ use crate::project::Project;
 use crate::schema::declared::{self, Rename};
 use crate::schema::diff::{self, Direction, Step};
 use crate::schema::{self, Schema, sql::ident};
-use crate::scratch::with_scratch_database;
+use crate::scratch::with_scratch_databases;
 use dburl::DbUrl;
 
 /// The declared schema, relative to the workspace root.
@@ -109,10 +109,12 @@ impl Declared {
 async fn generate(project: &Project, server: &DbUrl, prove: bool) -> Result<Option<Plan>> {
     let source = project.source()?;
     let declared = Declared::read(project)?;
-    with_scratch_database(server, "autogen_migrations", async |migrated_url| {
-        with_scratch_database(server, "autogen_declared", async |declared_url| {
-            // `join!`, not `try_join!`: a build abandoned mid-transaction would still be running
-            // on the server when its scratch database is dropped.
+    with_scratch_databases(
+        server,
+        ["autogen_migrations", "autogen_declared"],
+        async |[migrated_url, declared_url]| {
+            // `join!`, not `try_join!`: a build abandoned mid-transaction would still be running on
+            // the server when its scratch database is dropped.
             let (migrated, wanted) = tokio::join!(
                 build_from_migrations(migrated_url, &source),
                 build_from_file(declared_url, &declared)
@@ -122,9 +124,8 @@ async fn generate(project: &Project, server: &DbUrl, prove: bool) -> Result<Opti
             db::close(migrated).await;
             db::close(wanted).await;
             result
-        })
-        .await
-    })
+        },
+    )
     .await
 }
 

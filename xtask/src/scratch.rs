@@ -1,4 +1,4 @@
-//! Throwaway databases on the configured server, for commands that need a database of their own.
+//! Throwaway databases on the configured server, for commands that need databases of their own.
 
 use anyhow::{Result, anyhow};
 
@@ -12,28 +12,55 @@ pub async fn with_scratch_database<T>(
     purpose: &str,
     work: impl AsyncFnOnce(&DbUrl) -> Result<T>,
 ) -> Result<T> {
-    let name = format!("{}_{purpose}_{}", base.database(), std::process::id());
-    let scratch = base.with_database(&name);
-    // From the scratch database's point of view: never `template1`, which CREATE DATABASE copies
+    with_scratch_databases(base, [purpose], async |[scratch]| work(scratch).await).await
+}
+
+/// Like [`with_scratch_database`], with one database per purpose. One call for all of them, so
+/// that a single Ctrl-C handler guards every drop (nested handlers could race, and the outer one
+/// would cancel the inner one's cleanup).
+pub async fn with_scratch_databases<T, const N: usize>(
+    base: &DbUrl,
+    purposes: [&str; N],
+    work: impl AsyncFnOnce(&[DbUrl; N]) -> Result<T>,
+) -> Result<T> {
+    let scratch = purposes
+        .map(|purpose| base.with_database(&format!("{}_{purpose}_{}", base.database(), std::process::id())));
+    // From a scratch database's point of view: never `template1`, which CREATE DATABASE copies
     // and so must have no sessions on it.
-    let mut maintenance = db::connect_maintenance(&scratch).await?;
-    // A leftover from a killed run of this same process id would make CREATE fail: clear it first.
-    db::drop_database(&mut maintenance, &scratch, true).await?;
-    db::create_database(&mut maintenance, &scratch).await?;
-    let result = tokio::select! {
-        result = work(&scratch) => result,
-        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted; the scratch database `{name}` was dropped")),
-    };
-    let dropped = db::drop_database(&mut maintenance, &scratch, true).await;
-    db::close(maintenance).await;
-    match (result, dropped) {
-        (Ok(value), Ok(_)) => Ok(value),
-        (Ok(_), Err(err)) => {
-            Err(err.context(format!("cannot drop the scratch database `{name}`; drop it by hand")))
+    let mut maintenance = db::connect_maintenance(&scratch[0]).await?;
+    let mut created = Vec::new();
+    let mut result = Ok(());
+    for url in &scratch {
+        // A leftover from a killed run of this same process id would make CREATE fail: clear it.
+        result = db::drop_database(&mut maintenance, url, true).await.map(drop);
+        result = result.and(db::create_database(&mut maintenance, url).await.map(drop));
+        if result.is_err() {
+            break;
         }
-        (Err(err), Ok(_)) => Err(err),
-        (Err(err), Err(_)) => Err(anyhow!(
-            "{err:#}; the scratch database `{name}` could not be dropped either: drop it by hand"
+        created.push(url);
+    }
+    let result = match result {
+        Ok(()) => tokio::select! {
+            result = work(&scratch) => result,
+            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted; the scratch databases were dropped")),
+        },
+        Err(err) => Err(err),
+    };
+    let mut undropped = Vec::new();
+    for url in created {
+        if db::drop_database(&mut maintenance, url, true).await.is_err() {
+            undropped.push(format!("`{}`", url.database()));
+        }
+    }
+    db::close(maintenance).await;
+    match (result, undropped.is_empty()) {
+        (result, true) => result,
+        (Ok(_), false) => {
+            Err(anyhow!("cannot drop the scratch database {}; drop it by hand", undropped.join(", ")))
+        }
+        (Err(err), false) => Err(anyhow!(
+            "{err:#}; the scratch database {} could not be dropped either: drop it by hand",
+            undropped.join(", ")
         )),
     }
 }
