@@ -123,17 +123,28 @@ pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<
     .await?;
     pg_tools::ensure_at_least(&Shell::new()?, "pg_dump", server_major.unsigned_abs())?;
 
+    // One snapshot for the manifest and pg_dump: rows written meanwhile are in neither.
+    let mut tx = conn.begin().await?;
+    tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
+    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut *tx).await?;
+    let now = utc::now();
+    let manifest = Manifest {
+        database: database.clone(),
+        server_version,
+        migration_version: manifest::migration_version(&mut tx).await?,
+        created_at: utc::timestamp(now.as_secs()),
+        format: request.format.name().to_owned(),
+        tables: manifest::table_sums(&mut tx).await?,
+    };
+
     let path = match &request.output {
         Some(path) => path.clone(),
-        None => {
-            let version = manifest::show_version(manifest::migration_version(&mut conn).await?);
-            let name = format!(
-                "{database}-{}-{version}.{}",
-                utc::file_stamp(utc::now()),
-                request.format.extension()
-            );
-            backups_dir.join(name)
-        }
+        None => backups_dir.join(format!(
+            "{database}-{}-{}.{}",
+            utc::file_stamp(now),
+            manifest::show_version(manifest.migration_version),
+            request.format.extension()
+        )),
     };
     if path.exists() {
         bail!("{} already exists; choose another --output or move it away", path.display());
@@ -143,18 +154,6 @@ pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<
         .with_context(|| format!("cannot create the backup folder {}", folder.display()))?;
     let partial = folder.join(format!(".{}.partial", path.file_name().unwrap_or_default().to_string_lossy()));
 
-    // One snapshot for the manifest and pg_dump: rows written meanwhile are in neither.
-    let mut tx = conn.begin().await?;
-    tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
-    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut *tx).await?;
-    let manifest = Manifest {
-        database: database.clone(),
-        server_version,
-        migration_version: manifest::migration_version(&mut tx).await?,
-        created_at: utc::timestamp(utc::now().as_secs()),
-        format: request.format.name().to_owned(),
-        tables: manifest::table_sums(&mut tx).await?,
-    };
     let dumped = {
         let (url, partial, request) = (url.clone(), partial.clone(), request.clone());
         tokio::task::spawn_blocking(move || dump(&url, &partial, &snapshot, &request)).await?
