@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use pico_args::Arguments;
 
-use crate::migrations::Target;
+use crate::engine::Target;
 
 /// `cargo xtask help`.
 pub const HELP: &str = "\
@@ -235,7 +235,7 @@ pub struct Seed {
 #[derive(Debug)]
 pub struct Backup {
     /// pg_dump's format.
-    pub format: crate::backup::Format,
+    pub format: crate::backups::Format,
     /// Parallel jobs (directory format).
     pub jobs: Option<u32>,
     /// Where to write the backup instead of a new name in the backups folder.
@@ -530,7 +530,7 @@ impl Cli {
                 data: args.opt_value_from_os_str("--data", path)?,
             }),
             "backup" => Command::Backup(Backup {
-                format: args.opt_value_from_str("--format")?.unwrap_or(crate::backup::Format::Custom),
+                format: args.opt_value_from_str("--format")?.unwrap_or(crate::backups::Format::Custom),
                 jobs: jobs(&mut args)?,
                 output: args.opt_value_from_os_str("--output", path)?,
                 keep: args.opt_value_from_fn("--keep", |s| {

@@ -1,28 +1,23 @@
-//! `cargo xtask`: ReferAI's database workflow. `main.rs` parses and dispatches; each command
-//! lives in the module named after what it does. The library form lets the integration tests
-//! reuse the project's layout and helpers.
+//! `cargo xtask`: ReferAI's database workflow, in layers whose imports point one way:
+//!
+//! - `main.rs` parses ([`flags`]) and dispatches to [`commands`], one thin module per command;
+//! - beneath them, libraries grouped by what they are about: [`provision`] (db-setup's flow),
+//!   [`engine`] (migrations), [`schema`] (autogenerate), [`data`] (seeding), [`backups`] and
+//!   [`query_data`] (`.sqlx/`);
+//! - beneath those, [`pg`] (connections, databases, client programs, the local server);
+//! - at the bottom, [`project`] (paths, settings, private files) and [`utc`].
+//!
+//! The library form lets the integration tests reuse the project's layout and helpers.
 
-pub mod autogenerate;
-pub mod backup;
-pub mod config;
-pub mod db;
-pub mod doctor;
-pub mod fake_data;
+pub mod backups;
+pub mod commands;
+pub mod data;
+pub mod engine;
 pub mod fixtures;
 pub mod flags;
-pub mod history;
-pub mod local_server;
-pub mod manifest;
-pub mod migrate;
-pub mod migrations;
-pub mod pg_tools;
-pub mod prepare;
+pub mod pg;
 pub mod project;
-pub mod restore;
-pub mod revision;
+pub mod provision;
+pub mod query_data;
 pub mod schema;
-pub mod scratch;
-pub mod seed;
-pub mod setup;
-pub mod suite;
 pub mod utc;

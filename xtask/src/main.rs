@@ -27,19 +27,15 @@ fn run() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::DbSetup(flags) => flags.run(&project).await,
-            Command::DbCreate(flags) => flags.run(&project.db_url()?).await,
-            Command::DbDrop(flags) => flags.run(&project.db_url()?).await,
+            Command::DbCreate(flags) => flags.run(&project).await,
+            Command::DbDrop(flags) => flags.run(&project).await,
             Command::Pg(flags) => flags.run(&project),
             Command::Doctor(flags) => flags.run(&project).await,
             Command::DbReset(flags) => flags.run(&project).await,
-            Command::Migrate(flags) => {
-                flags.run(&project.db_url()?, &project.source()?, &project.backups_dir).await
-            }
-            Command::Downgrade(flags) => {
-                flags.run(&project.db_url()?, &project.source()?, &project.backups_dir).await
-            }
-            Command::History(flags) => flags.run(&project.db_url()?, &project.source()?).await,
-            Command::Status(flags) => flags.run(&project.db_url()?, &project.source()?).await,
+            Command::Migrate(flags) => flags.run(&project).await,
+            Command::Downgrade(flags) => flags.run(&project).await,
+            Command::History(flags) => flags.run(&project).await,
+            Command::Status(flags) => flags.run(&project).await,
             Command::Revision(flags) => flags.run(&project).await,
             Command::Check(flags) => flags.run(&project).await,
             Command::Seed(flags) => flags.run(&project).await,

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
+pub mod autogenerate;
 pub mod declared;
 pub mod diff;
 pub mod introspect;

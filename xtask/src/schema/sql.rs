@@ -167,7 +167,7 @@ pub fn ident(name: &str) -> String {
     if plain && KEYWORDS.binary_search(&name).is_err() {
         name.to_owned()
     } else {
-        crate::db::quote_ident(name)
+        crate::pg::quote_ident(name)
     }
 }
 

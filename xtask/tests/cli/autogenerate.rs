@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use dburl::DbUrl;
 use sqlx::{Connection, Executor, PgConnection};
-use xtask::autogenerate::{self, Plan, SCHEMA_FILE};
 use xtask::project::Project;
+use xtask::schema::autogenerate::{self, Plan, SCHEMA_FILE};
 use xtask::schema::{self, Schema};
 
 use crate::support::{TestDb, server};
@@ -60,7 +60,7 @@ impl Sandbox {
 
     /// Databases left on the server under this sandbox's name: must be none.
     async fn leftovers(&self) -> Vec<String> {
-        let mut conn = xtask::db::connect_maintenance(&self.base).await.unwrap();
+        let mut conn = xtask::pg::connect_maintenance(&self.base).await.unwrap();
         sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)")
             .bind(self.base.database())
             .fetch_all(&mut conn)
@@ -91,13 +91,13 @@ impl Pair {
 
     /// Empties both, builds `before` and `after` on them, and autogenerates between them.
     async fn autogenerate(&self, before: &str, after: &str) -> anyhow::Result<Option<Plan>> {
-        let mut migrated = xtask::db::connect(&self.migrated.config).await?;
-        let mut declared = xtask::db::connect(&self.declared.config).await?;
+        let mut migrated = xtask::pg::connect(&self.migrated.config).await?;
+        let mut declared = xtask::pg::connect(&self.declared.config).await?;
         rebuild(&mut migrated, before).await.map_err(anyhow::Error::msg)?;
         rebuild(&mut declared, after).await.map_err(anyhow::Error::msg)?;
         let plan = autogenerate::autogenerate_between(&mut migrated, &mut declared, after).await;
-        xtask::db::close(migrated).await;
-        xtask::db::close(declared).await;
+        xtask::pg::close(migrated).await;
+        xtask::pg::close(declared).await;
         plan
     }
 }
@@ -496,8 +496,8 @@ fn cases() -> Vec<Case> {
 /// Generates the case's migration (which proves it), checks its text, then replays it on a
 /// fresh build: up must reach what the declared schema builds, and down must come back exactly.
 async fn run_case(case: &Case, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
-    let mut migrated = xtask::db::connect(pair.0).await.map_err(|e| e.to_string())?;
-    let mut declared = xtask::db::connect(pair.1).await.map_err(|e| e.to_string())?;
+    let mut migrated = xtask::pg::connect(pair.0).await.map_err(|e| e.to_string())?;
+    let mut declared = xtask::pg::connect(pair.1).await.map_err(|e| e.to_string())?;
     rebuild(&mut migrated, &case.before).await?;
     rebuild(&mut declared, &case.after).await?;
     let before = introspect(&mut migrated).await;
@@ -531,8 +531,8 @@ async fn run_case(case: &Case, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
     let reached = introspect(&mut declared).await;
     migrate(&mut declared, &plan.down).await?;
     let back = introspect(&mut declared).await;
-    xtask::db::close(migrated).await;
-    xtask::db::close(declared).await;
+    xtask::pg::close(migrated).await;
+    xtask::pg::close(declared).await;
     if reached != after {
         return Err(format!("up leaves {:#?}", reached.differences(&after)));
     }
@@ -727,8 +727,8 @@ fn benchmark() {
         (url("BENCH_MIGRATED_URL"), url("BENCH_DECLARED_URL"), url("BENCH_SERVER_URL"));
     let runs = 5;
     block_on(async {
-        let mut a = xtask::db::connect(&migrated).await.unwrap();
-        let mut b = xtask::db::connect(&declared).await.unwrap();
+        let mut a = xtask::pg::connect(&migrated).await.unwrap();
+        let mut b = xtask::pg::connect(&declared).await.unwrap();
         let (mut totals, mut diffs) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let start = std::time::Instant::now();

@@ -11,7 +11,7 @@ use xtask::project::Project;
 
 /// The server tests run on: TEST_DB_URL, else the project's DB_URL/DATABASE_URL/.env.
 pub fn server() -> DbUrl {
-    xtask::suite::test_server(&Project::new(None, None)).expect("a PostgreSQL server for the tests")
+    Project::new(None, None).test_server().expect("a PostgreSQL server for the tests")
 }
 
 /// A database of its own for one test, dropped (with any sessions on it) when the test ends.

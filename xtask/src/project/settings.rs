@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use dburl::{ConfigError, DbUrl};
+use dburl::{ConfigError, DbUrl, Origin};
+
+use super::private_file::{self, Existing};
 
 /// The configured database: `DB_URL`, else `DATABASE_URL`, from the environment, else `<root>/.env`.
 pub fn load(root: &Path) -> Result<DbUrl> {
@@ -33,19 +35,7 @@ pub fn create_dotenv_from_example(root: &Path) -> Result<bool> {
     let example_text = std::fs::read_to_string(&example)
         .with_context(|| format!("cannot read {}; restore it from git", example.display()))?;
     let contents = with_generated_secrets(&example_text);
-    // `create_new`, so that a `.env` appearing meanwhile is never overwritten.
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = match options.open(&target) {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-        Err(err) => return Err(err).with_context(|| format!("cannot create {}", target.display())),
-    };
-    std::io::Write::write_all(&mut file, contents.as_bytes())
-        .with_context(|| format!("cannot write {}", target.display()))?;
-    Ok(true)
+    private_file::write(&target, contents.as_bytes(), Existing::Keep)
 }
 
 /// `.env.example` with every `change-me...` placeholder value replaced by a random secret, so
@@ -82,17 +72,16 @@ pub fn set_dotenv_db_url(root: &Path, url: &str) -> Result<bool> {
         Some(existing) => *existing = line,
         None => lines.push(line),
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).with_context(|| format!("cannot write {}", path.display()))?;
-    std::io::Write::write_all(&mut file, (lines.join("\n") + "\n").as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    // `mode` above applies only to a new file; an existing `.env` is narrowed too.
-    #[cfg(unix)]
-    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-    Ok(true)
+    private_file::write(&path, (lines.join("\n") + "\n").as_bytes(), Existing::Replace)
+}
+
+/// The server tests create their databases on: `TEST_DB_URL`, else the configured database's.
+pub fn test_server(root: &Path) -> Result<DbUrl> {
+    let server = match std::env::var("TEST_DB_URL") {
+        Ok(url) if !url.trim().is_empty() => DbUrl::parse(&url, Origin::Environment("TEST_DB_URL"))?,
+        _ => load(root).context("the tests need a PostgreSQL server: set TEST_DB_URL")?,
+    };
+    Ok(server.with_database("postgres"))
 }
 
 #[cfg(test)]

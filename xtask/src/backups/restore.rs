@@ -1,5 +1,5 @@
-//! `restore`: pg_restore (or psql, for plain dumps) into a new database, verified against the
-//! backup's manifest; with `--yes`, a replacement that swaps names only once all that succeeded.
+//! pg_restore (or psql, for plain dumps) into a new database, verified against the backup's
+//! manifest; a replacement is restored beside the original and swapped in only once verified.
 
 use std::fs;
 use std::io::Read;
@@ -10,76 +10,63 @@ use dburl::DbUrl;
 use sqlx::{Executor, PgConnection};
 use xshell::{Shell, cmd};
 
-use crate::backup::{self, Format};
-use crate::db::{self, quote_ident};
-use crate::manifest::{self, Manifest};
-use crate::project::Project;
-use crate::{flags, pg_tools, utc};
+use super::manifest::{self, Manifest};
+use super::{Format, Request, take};
+use crate::pg::{self, quote_ident, tools};
 
-impl flags::Restore {
-    /// Runs `cargo xtask restore`.
-    pub async fn run(self, project: &Project) -> Result<()> {
-        let url = project.db_url()?;
-        if !self.path.exists() {
-            bail!(
-                "no backup at {}; `ls {}` lists the backups",
-                self.path.display(),
-                project.backups_dir.display()
-            );
-        }
-        let format = detect_format(&self.path)?;
-        let manifest = Manifest::read_for(&self.path)?;
-        let stamp = utc::file_stamp(utc::now()).replace('.', "_").to_lowercase();
-        let target = match (&self.into, self.yes) {
-            (Some(name), _) => name.clone(),
-            (None, true) => url.database(),
-            (None, false) => format!("{}_restored_{stamp}", url.database()),
-        };
-        let target_url = url.with_database(&target);
-        let mut maintenance = db::connect_maintenance(&target_url).await?;
-        let replacing = db::database_exists(&mut maintenance, &target).await?;
-        if replacing && !self.yes {
-            bail!(
-                "database `{target}` already exists and restore never overwrites one unasked: pass --into NEWNAME, \
-                 or --yes to replace it (a backup of it is taken first)"
-            );
-        }
-        if replacing {
-            let safety = backup::take(&target_url, &project.backups_dir, &backup::Request::safety()).await?;
-            println!("backed up the current `{target}` to {}", safety.path.display());
-        }
-
-        // A replacement is restored beside the original, which is only touched by the final swap.
-        let staging =
-            if replacing { format!("{target}_restoring_{}", std::process::id()) } else { target.clone() };
-        let staging_url = url.with_database(&staging);
-        db::drop_database(&mut maintenance, &staging_url, true).await?;
-        let create = format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(&staging));
-        maintenance
-            .execute(sqlx::AssertSqlSafe(create))
-            .await
-            .with_context(|| format!("cannot create `{staging}`"))?;
-        let restored =
-            restore_and_verify(&staging_url, &self.path, format, self.jobs, manifest.as_ref()).await;
-        let outcome = match restored {
-            Ok(summary) if replacing => swap(&mut maintenance, &staging, &target).await.map(|()| summary),
-            other => other,
-        };
-        match outcome {
-            Ok(summary) => {
-                println!("restored {} into `{target}`: {summary}", self.path.display());
-                db::close(maintenance).await;
-                Ok(())
-            }
-            Err(err) => {
-                // Nothing half-done: the staging database goes, the original (if any) is untouched.
-                let _ = db::drop_database(&mut maintenance, &staging_url, true).await;
-                db::close(maintenance).await;
-                let untouched = if replacing { format!("; `{target}` is untouched") } else { String::new() };
-                Err(err.context(format!("restoring {} failed{untouched}", self.path.display())))
-            }
-        }
+/// Restores the backup at `path` into the database `target` names, verifies it against the
+/// backup's manifest, and returns what it verified, in a few words.
+///
+/// An existing database is replaced only with `replace`: it is backed up into `backups_dir`
+/// first, and the backup is restored beside it under another name; the names are swapped only
+/// once that succeeded. On any failure the staging database is dropped and the original is
+/// untouched.
+pub async fn restore(
+    target: &DbUrl,
+    path: &Path,
+    jobs: Option<u32>,
+    replace: bool,
+    backups_dir: &Path,
+) -> Result<String> {
+    let format = detect_format(path)?;
+    let manifest = Manifest::read_for(path)?;
+    let name = target.database();
+    let mut maintenance = pg::connect_maintenance(target).await?;
+    let replacing = pg::database_exists(&mut maintenance, &name).await?;
+    if replacing && !replace {
+        bail!(
+            "database `{name}` already exists and restore never overwrites one unasked: pass --into NEWNAME, \
+             or --yes to replace it (a backup of it is taken first)"
+        );
     }
+    if replacing {
+        let safety = take(target, backups_dir, &Request::safety()).await?;
+        println!("backed up the current `{name}` to {}", safety.path.display());
+    }
+
+    // A replacement is restored beside the original, which is only touched by the final swap.
+    let staging = if replacing { format!("{name}_restoring_{}", std::process::id()) } else { name.clone() };
+    let staging_url = target.with_database(&staging);
+    pg::drop_database(&mut maintenance, &staging_url, true).await?;
+    let create = format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(&staging));
+    maintenance
+        .execute(sqlx::AssertSqlSafe(create))
+        .await
+        .with_context(|| format!("cannot create `{staging}`"))?;
+    let restored = restore_and_verify(&staging_url, path, format, jobs, manifest.as_ref()).await;
+    let outcome = match restored {
+        Ok(summary) if replacing => swap(&mut maintenance, &staging, &name).await.map(|()| summary),
+        other => other,
+    };
+    if outcome.is_err() {
+        // Nothing half-done: the staging database goes, the original (if any) is untouched.
+        let _ = pg::drop_database(&mut maintenance, &staging_url, true).await;
+    }
+    pg::close(maintenance).await;
+    outcome.map_err(|err| {
+        let untouched = if replacing { format!("; `{name}` is untouched") } else { String::new() };
+        err.context(format!("restoring {} failed{untouched}", path.display()))
+    })
 }
 
 /// Restores `path` into the (empty) database at `url` and checks it against the manifest.
@@ -95,9 +82,9 @@ async fn restore_and_verify(
     let Some(manifest) = manifest else {
         return Ok("not verified (no manifest beside the backup)".to_owned());
     };
-    let mut conn = db::connect(url).await?;
+    let mut conn = pg::connect(url).await?;
     let verified = verify(&mut conn, manifest).await;
-    db::close(conn).await;
+    pg::close(conn).await;
     verified?;
     Ok(format!(
         "verified: {} tables match the manifest, migration version {}",
@@ -116,11 +103,11 @@ fn run_restore_program(url: &DbUrl, path: &Path, format: Format, jobs: Option<u3
     let sh = Shell::new()?;
     let (program, command) = match format {
         Format::Plain => {
-            pg_tools::major_version(&sh, "psql")?;
+            tools::major_version(&sh, "psql")?;
             ("psql", cmd!(sh, "psql -X -q -v ON_ERROR_STOP=1 --single-transaction --file={path}"))
         }
         Format::Custom | Format::Directory => {
-            pg_tools::major_version(&sh, "pg_restore")?;
+            tools::major_version(&sh, "pg_restore")?;
             // One transaction unless parallel: then a failure still leaves only the staging database.
             let mode = match jobs {
                 Some(jobs) => format!("--jobs={jobs}"),
@@ -136,7 +123,7 @@ fn run_restore_program(url: &DbUrl, path: &Path, format: Format, jobs: Option<u3
             ("pg_restore", command)
         }
     };
-    pg_tools::run(pg_tools::with_connection(command, url), program)
+    tools::run(tools::with_connection(command, url), program)
 }
 
 /// Renames `staging` to `target`, dropping the old `target`: the only moment the original changes.

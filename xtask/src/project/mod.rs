@@ -1,12 +1,13 @@
-//! The workspace the xtask serves: its root, its configuration and its migrations folder.
+//! The workspace the xtask serves: its root, its folders and its settings. The bottom layer:
+//! it imports nothing else of the crate.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use dburl::DbUrl;
 
-use crate::config;
-use crate::migrations::Source;
+pub mod private_file;
+pub mod settings;
 
 /// The workspace root and the migrations folder in use.
 #[derive(Debug)]
@@ -34,20 +35,20 @@ impl Project {
 
     /// The configured database; fails with advice when nothing is configured.
     pub fn db_url(&self) -> Result<DbUrl> {
-        config::load(&self.root)
+        settings::load(&self.root)
     }
 
     /// Like [`Project::db_url`], but first creates `.env` from `.env.example` when neither
     /// variable is set anywhere and there is no `.env`: a new clone needs no manual step.
     pub fn db_url_or_create_dotenv(&self) -> Result<DbUrl> {
-        if config::needs_dotenv(&self.root) && config::create_dotenv_from_example(&self.root)? {
+        if settings::needs_dotenv(&self.root) && settings::create_dotenv_from_example(&self.root)? {
             eprintln!("created .env from .env.example; edit DB_URL there if your server differs");
         }
         self.db_url()
     }
 
-    /// The migrations folder, resolved.
-    pub fn source(&self) -> Result<Source> {
-        Source::load(&self.migrations_dir)
+    /// The server tests create their databases on: `TEST_DB_URL`, else the configured database's.
+    pub fn test_server(&self) -> Result<DbUrl> {
+        settings::test_server(&self.root)
     }
 }

@@ -5,9 +5,11 @@ use anyhow::Result;
 use dburl::DbUrl;
 use xshell::{Shell, cmd};
 
-use crate::migrations::{self, State};
+use crate::engine::{Source, Standing, State};
+use crate::pg::{self, local_server, tools};
 use crate::project::Project;
-use crate::{autogenerate, db, flags, local_server, pg_tools, prepare};
+use crate::schema::autogenerate;
+use crate::{flags, query_data};
 
 /// The oldest Rust the workspace builds with (`rust-version` in Cargo.toml).
 const MIN_RUST: (u32, u32) = (1, 94);
@@ -53,7 +55,7 @@ impl flags::Doctor {
                 Ok(majors) => Verdict::Pass(
                     majors.iter().map(|(p, v)| format!("{p} {v}")).collect::<Vec<_>>().join(", "),
                 ),
-                Err(problem) => fail(problem.clone(), pg_tools::INSTALL_HINT),
+                Err(problem) => fail(problem.clone(), tools::INSTALL_HINT),
             },
         );
         let url = project.db_url();
@@ -124,7 +126,7 @@ impl flags::Doctor {
             if !project.root.join("backend").join("Cargo.toml").is_file() {
                 Verdict::Skip("this checkout has no backend crate")
             } else if database_ok {
-                match prepare::prepare(project, &url, true).await {
+                match query_data::prepare(project, &url, true).await {
                     Ok(found) => Verdict::Pass(found),
                     Err(err) => fail(format!("{err:#}"), "cargo xtask prepare, then commit .sqlx/"),
                 }
@@ -163,7 +165,7 @@ fn client_majors(sh: &Shell) -> Result<Vec<(&'static str, u32)>, String> {
     ["psql", "pg_dump", "pg_restore"]
         .into_iter()
         .map(|program| {
-            pg_tools::major_version(sh, program)
+            tools::major_version(sh, program)
                 .map(|v| (program, v))
                 .map_err(|_| format!("{program} not found"))
         })
@@ -172,13 +174,13 @@ fn client_majors(sh: &Shell) -> Result<Vec<(&'static str, u32)>, String> {
 
 /// The server's version and major version, logging in to the maintenance database.
 async fn server(url: &DbUrl) -> Result<(String, u32)> {
-    let mut conn = db::connect_maintenance(url).await?;
+    let mut conn = pg::connect_maintenance(url).await?;
     let (version, major): (String, i32) = sqlx::query_as(
         "SELECT current_setting('server_version'), current_setting('server_version_num')::int / 10000",
     )
     .fetch_one(&mut conn)
     .await?;
-    db::close(conn).await;
+    pg::close(conn).await;
     Ok((version, major.unsigned_abs()))
 }
 
@@ -197,7 +199,7 @@ fn server_fix(project: &Project, sh: &Shell) -> String {
 /// The database and its migrations; returns whether both are fine.
 async fn database_and_migrations(report: &mut Report, project: &Project, url: &DbUrl) -> bool {
     let database = url.database();
-    let mut conn = match db::connect(url).await {
+    let mut conn = match pg::connect(url).await {
         Ok(conn) => conn,
         Err(err) => {
             report.line("database", fail(format!("{err:#}"), "cargo xtask db-setup"));
@@ -206,24 +208,28 @@ async fn database_and_migrations(report: &mut Report, project: &Project, url: &D
         }
     };
     report.line("database", Verdict::Pass(format!("`{database}` exists")));
-    let verdict = match (project.source(), migrations::read_applied(&mut conn).await) {
-        (Err(err), _) | (_, Err(err)) => fail(format!("{err:#}"), "restore migrations/ from git"),
-        (Ok(source), Ok(applied)) => {
-            let entries = migrations::reconcile(&source, &applied);
-            let pending = entries.iter().filter(|e| e.state == State::Pending).count();
-            match migrations::ensure_no_drift(&entries, &source, &database) {
+    let source = Source::load(&project.migrations_dir);
+    let standing = match &source {
+        Ok(source) => Standing::read(&mut conn, source, &database).await,
+        Err(err) => Err(anyhow::anyhow!("{err:#}")),
+    };
+    let verdict = match standing {
+        Err(err) => fail(format!("{err:#}"), "restore migrations/ from git"),
+        Ok(standing) => {
+            let pending = standing.entries().iter().filter(|e| e.state == State::Pending).count();
+            match standing.ensure_no_drift() {
                 Err(err) => fail(format!("{err:#}"), "see `cargo xtask history`"),
                 Ok(()) if pending > 0 => {
                     fail(format!("{pending} migration(s) pending"), "cargo xtask migrate")
                 }
                 Ok(()) => Verdict::Pass(format!(
                     "at version {}, none pending or modified",
-                    applied.last().map_or("base".to_owned(), |r| r.version.to_string())
+                    standing.version().map_or("base".to_owned(), |v| v.to_string())
                 )),
             }
         }
     };
-    db::close(conn).await;
+    pg::close(conn).await;
     let ok = matches!(verdict, Verdict::Pass(_));
     report.line("migrations", verdict);
     ok

@@ -16,14 +16,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use sqlx::{Connection, Executor, PgConnection};
 
-use crate::db;
-use crate::migrate;
-use crate::migrations::{self, Source};
+use crate::engine::{self, Source};
+use crate::pg as db;
+use crate::pg::scratch::with_scratch_databases;
 use crate::project::Project;
 use crate::schema::declared::{self, Rename};
 use crate::schema::diff::{self, Direction, Step};
 use crate::schema::{self, Schema, sql::ident};
-use crate::scratch::with_scratch_databases;
 use dburl::DbUrl;
 
 /// The declared schema, relative to the workspace root.
@@ -107,7 +106,7 @@ impl Declared {
 }
 
 async fn generate(project: &Project, server: &DbUrl, prove: bool) -> Result<Option<Plan>> {
-    let source = project.source()?;
+    let source = Source::load(&project.migrations_dir)?;
     let declared = Declared::read(project)?;
     with_scratch_databases(
         server,
@@ -171,7 +170,7 @@ async fn compare(
 
 /// A scratch database migrated to head with sqlx's own machinery, as `migrate` would.
 async fn build_from_migrations(url: &DbUrl, source: &Source) -> Result<PgConnection> {
-    migrate::apply_pending(url, source, None, Duration::from_secs(10), None, |_, _| ())
+    engine::migrate_to_head(url, source, Duration::from_secs(10))
         .await
         .context("cannot build the migrations on a scratch database")?;
     db::connect(url).await
@@ -202,7 +201,7 @@ fn located(err: &sqlx::Error, sql: &str, start: usize) -> (String, String) {
         Some(pg) => {
             let location = match pg.position() {
                 Some(sqlx::postgres::PgErrorPosition::Original(position)) => {
-                    let (line, column) = migrations::line_and_column(sql, start + position);
+                    let (line, column) = db::line_and_column(sql, start + position);
                     format!(" at line {line}, column {column}")
                 }
                 _ => String::new(),

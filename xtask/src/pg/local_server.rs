@@ -11,8 +11,8 @@ use dburl::{DbUrl, Origin};
 use rand::distr::{Alphanumeric, SampleString};
 use xshell::{Cmd, Shell, cmd};
 
-use crate::project::Project;
-use crate::{config, flags};
+use crate::project::private_file::{self, Existing};
+use crate::project::{Project, settings};
 
 /// How to install PostgreSQL's server programs, for "not found" messages.
 const INSTALL_SERVER: &str = "install PostgreSQL: `sudo apt-get install postgresql` (Debian/Ubuntu), \
@@ -24,8 +24,10 @@ const SUPERUSER: &str = "postgres";
 /// PostgreSQL's server programs (`initdb`, `pg_ctl`) in one folder, and their major version.
 #[derive(Debug)]
 pub struct Programs {
-    bin: PathBuf,
-    major: u32,
+    /// The folder holding them.
+    pub bin: PathBuf,
+    /// Their major version.
+    pub major: u32,
 }
 
 impl Programs {
@@ -125,7 +127,8 @@ impl Cluster {
         Ok(Cluster { dir, run_as_postgres: true })
     }
 
-    fn data(&self) -> PathBuf {
+    /// The data folder (`PGDATA`).
+    pub fn data(&self) -> PathBuf {
         self.dir.join("data")
     }
 
@@ -180,10 +183,10 @@ impl Cluster {
     pub fn init(&self, sh: &Shell, programs: &Programs) -> Result<()> {
         fs::create_dir_all(&self.dir).with_context(|| format!("cannot create {}", self.dir.display()))?;
         let password = Alphanumeric.sample_string(&mut rand::rng(), 32);
-        write_private(&self.password_file(), &password)?;
+        private_file::write(&self.password_file(), password.as_bytes(), Existing::Replace)?;
         // initdb reads the password from a file, never from its command line.
         let pwfile = self.dir.join("initdb.pwfile");
-        write_private(&pwfile, &password)?;
+        private_file::write(&pwfile, password.as_bytes(), Existing::Replace)?;
         if self.run_as_postgres {
             cmd!(sh, "chown {SUPERUSER}: {pwfile}").quiet().run()?;
             let dir = &self.dir;
@@ -249,7 +252,7 @@ impl Cluster {
             );
         }
         if self.run_as_postgres && !self.log().exists() {
-            write_private(&self.log(), "")?;
+            private_file::write(&self.log(), b"", Existing::Replace)?;
             let log = self.log();
             cmd!(sh, "chown {SUPERUSER}: {log}").quiet().run()?;
         }
@@ -338,7 +341,7 @@ pub async fn take_over_if_needed(project: &Project, url: &DbUrl, force: bool) ->
     cluster.start(&sh, &programs)?;
     let local = cluster.url(&url.database())?;
     println!("local server running on port {} (`cargo xtask pg status|stop|logs`)", cluster.port()?);
-    if config::set_dotenv_db_url(&project.root, local.secret_url())? {
+    if settings::set_dotenv_db_url(&project.root, local.secret_url())? {
         println!("pointed DB_URL in .env at it: {local}");
     }
     if url.origin() == Origin::Environment(dburl::DB_URL)
@@ -366,59 +369,10 @@ fn nothing_answers(url: &DbUrl) -> bool {
     })
 }
 
-impl flags::Pg {
-    /// Runs `cargo xtask pg start|stop|status|logs`.
-    pub fn run(self, project: &Project) -> Result<()> {
-        let sh = Shell::new()?;
-        let programs = Programs::find(&sh)?;
-        let cluster = Cluster::locate(&sh, project)?;
-        if !cluster.exists() {
-            bail!(
-                "this checkout has no local server yet: `cargo xtask db-setup --local` creates one in {}",
-                cluster.dir.display()
-            );
-        }
-        match self.action {
-            flags::PgAction::Start => {
-                cluster.start(&sh, &programs)?;
-                println!("local server running on port {}", cluster.port()?);
-            }
-            flags::PgAction::Stop => {
-                cluster.stop(&sh, &programs)?;
-                println!("local server stopped");
-            }
-            flags::PgAction::Status => {
-                let running = cluster.is_running(&sh, &programs);
-                println!("state:       {}", if running { "running" } else { "stopped" });
-                println!("port:        {}", cluster.port()?);
-                println!("data folder: {}", cluster.data().display());
-                println!(
-                    "version:     PostgreSQL {}",
-                    cluster.data_version().map_or("?".to_owned(), |v| v.to_string())
-                );
-                println!("programs:    {}", programs.bin.display());
-                println!("log:         {}", cluster.log().display());
-            }
-            flags::PgAction::Logs => println!("{}", cluster.log_tail(50)),
-        }
-        Ok(())
-    }
-}
-
 /// A free TCP port on 127.0.0.1, as the OS hands them out.
 fn free_port() -> Result<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot find a free local port")?;
     Ok(listener.local_addr()?.port())
-}
-
-fn write_private(path: &Path, contents: &str) -> Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
-    std::io::Write::write_all(&mut file, contents.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// FNV-1a: a stable short key for a path (std's hasher may change between releases).

@@ -1,60 +1,30 @@
-//! `revision -m NAME [--autogenerate]`: a new timestamped up/down pair in the migrations folder,
-//! empty or generated from `backend/schema.sql`.
+//! New migration files: a timestamped, snake_case-named up/down pair, written both or neither.
 
-use anyhow::{Context, Result, bail};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::project::Project;
-use crate::{autogenerate, flags, utc};
+use anyhow::{Context, Result, bail};
 
-impl flags::Revision {
-    /// Runs `cargo xtask revision`.
-    pub async fn run(self, project: &Project) -> Result<()> {
-        let source = project.source()?;
-        let name = snake_name(&self.message)?;
-        let version = utc::version(utc::now().as_secs());
-        if let Some(newest) = source.head().filter(|&head| head >= version) {
-            bail!(
-                "refusing to create version {version}: {} already has {newest}, which is not older; \
-                 wait a second, or check the clock and any future-dated migration",
-                source.dir.display()
-            );
-        }
-        let (up_body, down_body) = if self.autogenerate {
-            let Some(plan) = autogenerate::autogenerate(project, &project.db_url()?).await? else {
-                println!(
-                    "{} already matches {}; nothing written",
-                    autogenerate::SCHEMA_FILE,
-                    source.dir.display()
-                );
-                return Ok(());
-            };
-            for warning in &plan.warnings {
-                eprintln!("warning: {warning}");
-            }
-            (plan.up, plan.down)
-        } else {
-            (String::new(), String::new())
-        };
-        let (up, down) = write_pair(&source.dir, version, &name, self.message.trim(), &up_body, &down_body)?;
-        println!("created {}", up.display());
-        println!("created {}", down.display());
-        Ok(())
-    }
-}
+use super::Source;
+use crate::utc;
 
-impl flags::Check {
-    /// Runs `cargo xtask check`: the read-only twin of `revision --autogenerate`.
-    pub async fn run(self, project: &Project) -> Result<()> {
-        println!("{}", autogenerate::check(project, &project.db_url()?).await?);
-        Ok(())
+/// The version for a new migration: now, in UTC; refused when the folder already has one that is
+/// not older.
+pub fn next_version(source: &Source) -> Result<i64> {
+    let version = utc::version(utc::now().as_secs());
+    if let Some(newest) = source.head().filter(|&head| head >= version) {
+        bail!(
+            "refusing to create version {version}: {} already has {newest}, which is not older; \
+             wait a second, or check the clock and any future-dated migration",
+            source.dir.display()
+        );
     }
+    Ok(version)
 }
 
 /// Turns a free-form name into the file name's snake_case part, refusing anything unsafe.
-fn snake_name(message: &str) -> Result<String> {
+pub fn snake_name(message: &str) -> Result<String> {
     let message = message.trim();
     if message.is_empty() {
         bail!("the revision name is empty; give one, e.g. -m \"add clip duration\"");
@@ -72,7 +42,7 @@ fn snake_name(message: &str) -> Result<String> {
 }
 
 /// Writes both files (a short header, then the bodies) or neither; never overwrites.
-fn write_pair(
+pub fn write_pair(
     dir: &Path,
     version: i64,
     name: &str,

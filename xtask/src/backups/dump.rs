@@ -1,60 +1,19 @@
-//! `backup`: pg_dump of the configured database into `backups/`, with a manifest to verify
-//! restores against; also the safety backup `migrate`, `downgrade` and `restore --yes` take.
+//! pg_dump of a database into the backups folder, with a manifest to verify restores against.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use dburl::DbUrl;
 use sqlx::{Connection, Executor};
 use xshell::{Shell, cmd};
 
-use crate::manifest::{self, Manifest};
-use crate::project::Project;
-use crate::{db, flags, pg_tools, utc};
-
-/// pg_dump's output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// One compressed archive for pg_restore (the default).
-    Custom,
-    /// A folder of compressed files; the only format pg_dump can write in parallel.
-    Directory,
-    /// A SQL script for psql.
-    Plain,
-}
-
-impl Format {
-    fn name(self) -> &'static str {
-        match self {
-            Format::Custom => "custom",
-            Format::Directory => "directory",
-            Format::Plain => "plain",
-        }
-    }
-
-    fn extension(self) -> &'static str {
-        match self {
-            Format::Custom => "dump",
-            Format::Directory => "dir",
-            Format::Plain => "sql",
-        }
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Format, String> {
-        match value {
-            "custom" => Ok(Format::Custom),
-            "directory" => Ok(Format::Directory),
-            "plain" => Ok(Format::Plain),
-            other => Err(format!("--format takes custom, directory or plain, not `{other}`")),
-        }
-    }
-}
+use super::Format;
+use super::manifest::{self, Manifest};
+use crate::pg::{self, tools};
+use crate::project::private_file;
+use crate::utc;
 
 /// How to take one backup.
 #[derive(Debug, Clone)]
@@ -85,29 +44,6 @@ pub struct Taken {
     pub took: Duration,
 }
 
-impl flags::Backup {
-    /// Runs `cargo xtask backup`.
-    pub async fn run(self, project: &Project) -> Result<()> {
-        let url = project.db_url()?;
-        let request = Request { format: self.format, jobs: self.jobs, output: self.output.clone() };
-        let taken = take(&url, &project.backups_dir, &request).await?;
-        println!(
-            "backed up `{}` to {} ({} in {:.1} s)",
-            url.database(),
-            taken.path.display(),
-            human_size(taken.bytes),
-            taken.took.as_secs_f64()
-        );
-        if let Some(keep) = self.keep {
-            let folder = taken.path.parent().unwrap_or(Path::new("."));
-            for removed in prune(folder, &url.database(), keep)? {
-                println!("removed old backup {}", removed.display());
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Dumps the database at `url` with pg_dump, from the same snapshot its manifest describes.
 ///
 /// The dump is written under a temporary name and renamed when complete, so a failure (pg_dump
@@ -115,13 +51,13 @@ impl flags::Backup {
 pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<Taken> {
     let started = Instant::now();
     let database = url.database();
-    let mut conn = db::connect(url).await?;
+    let mut conn = pg::connect(url).await?;
     let (server_version, server_major): (String, i32) = sqlx::query_as(
         "SELECT current_setting('server_version'), current_setting('server_version_num')::int / 10000",
     )
     .fetch_one(&mut conn)
     .await?;
-    pg_tools::ensure_at_least(&Shell::new()?, "pg_dump", server_major.unsigned_abs())?;
+    tools::ensure_at_least(&Shell::new()?, "pg_dump", server_major.unsigned_abs())?;
 
     // One snapshot for the manifest and pg_dump: rows written meanwhile are in neither.
     let mut tx = conn.begin().await?;
@@ -159,7 +95,7 @@ pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<
         tokio::task::spawn_blocking(move || dump(&url, &partial, &snapshot, &request)).await?
     };
     tx.rollback().await?;
-    db::close(conn).await;
+    pg::close(conn).await;
     if let Err(err) = dumped.and_then(|()| write_manifest(&partial, &path, &manifest)) {
         remove(&partial);
         return Err(err);
@@ -172,9 +108,9 @@ pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<
 fn dump(url: &DbUrl, partial: &Path, snapshot: &str, request: &Request) -> Result<()> {
     let sh = Shell::new()?;
     if request.format == Format::Directory {
-        create_private_dir(partial)?;
+        private_file::create_dir(partial)?;
     } else {
-        create_private_file(partial)?;
+        private_file::create(partial)?;
     }
     let format = format!("--format={}", request.format.name());
     let jobs = match (request.format, request.jobs) {
@@ -189,14 +125,14 @@ fn dump(url: &DbUrl, partial: &Path, snapshot: &str, request: &Request) -> Resul
         sh,
         "pg_dump {format} {jobs...} --no-owner --no-privileges --snapshot={snapshot} --file={partial}"
     );
-    pg_tools::run(pg_tools::with_connection(command, url), "pg_dump")
+    tools::run(tools::with_connection(command, url), "pg_dump")
 }
 
 /// Moves the finished dump into place and writes its manifest beside it.
 fn write_manifest(partial: &Path, path: &Path, manifest: &Manifest) -> Result<()> {
     fs::rename(partial, path).with_context(|| format!("cannot move the dump to {}", path.display()))?;
     let manifest_path = Manifest::path_for(path);
-    let written = create_private_file(&manifest_path).and_then(|()| {
+    let written = private_file::create(&manifest_path).and_then(|()| {
         let json = serde_json::to_string_pretty(manifest)? + "\n";
         fs::write(&manifest_path, json).with_context(|| format!("cannot write {}", manifest_path.display()))
     });
@@ -231,28 +167,8 @@ pub fn prune(folder: &Path, database: &str, keep: usize) -> Result<Vec<PathBuf>>
     Ok(removed)
 }
 
-fn create_private_file(path: &Path) -> Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|err| anyhow!("cannot create {} ({err}); is the folder writable?", path.display()))
-}
-
-fn create_private_dir(path: &Path) -> Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(path)
-        .map_err(|err| anyhow!("cannot create {} ({err}); is the folder writable?", path.display()))
-}
-
 /// Removes a file or folder if it is there; cleanup that has nothing to clean is fine.
-fn remove(path: &Path) {
+pub(super) fn remove(path: &Path) {
     let _ = if path.is_dir() { fs::remove_dir_all(path) } else { fs::remove_file(path) };
 }
 

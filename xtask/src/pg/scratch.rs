@@ -2,7 +2,7 @@
 
 use anyhow::{Result, anyhow};
 
-use crate::db;
+use crate::pg;
 use dburl::DbUrl;
 
 /// Runs `work` against a new, empty database beside the configured one, and drops that database
@@ -27,13 +27,13 @@ pub async fn with_scratch_databases<T, const N: usize>(
         .map(|purpose| base.with_database(&format!("{}_{purpose}_{}", base.database(), std::process::id())));
     // From a scratch database's point of view: never `template1`, which CREATE DATABASE copies
     // and so must have no sessions on it.
-    let mut maintenance = db::connect_maintenance(&scratch[0]).await?;
+    let mut maintenance = pg::connect_maintenance(&scratch[0]).await?;
     let mut created = Vec::new();
     let mut result = Ok(());
     for url in &scratch {
         // A leftover from a killed run of this same process id would make CREATE fail: clear it.
-        result = db::drop_database(&mut maintenance, url, true).await.map(drop);
-        result = result.and(db::create_database(&mut maintenance, url).await.map(drop));
+        result = pg::drop_database(&mut maintenance, url, true).await.map(drop);
+        result = result.and(pg::create_database(&mut maintenance, url).await.map(drop));
         if result.is_err() {
             break;
         }
@@ -48,11 +48,11 @@ pub async fn with_scratch_databases<T, const N: usize>(
     };
     let mut undropped = Vec::new();
     for url in created {
-        if db::drop_database(&mut maintenance, url, true).await.is_err() {
+        if pg::drop_database(&mut maintenance, url, true).await.is_err() {
             undropped.push(format!("`{}`", url.database()));
         }
     }
-    db::close(maintenance).await;
+    pg::close(maintenance).await;
     match (result, undropped.is_empty()) {
         (result, true) => result,
         (Ok(_), false) => {

@@ -12,7 +12,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{Rng, RngExt, SeedableRng};
 use sqlx::PgConnection;
 
-use crate::db;
+use crate::pg;
 use crate::utc;
 
 /// Every fake user's password, so a developer can log in as any of them.
@@ -206,7 +206,7 @@ fn escape(value: &str) -> String {
 }
 
 fn explain_duplicate(err: sqlx::Error, seed: u64) -> anyhow::Error {
-    if db::sqlstate(&err).as_deref() == Some("23505") {
+    if pg::sqlstate(&err).as_deref() == Some("23505") {
         anyhow::anyhow!(
             "fake users from --rng-seed {seed} are already in this database; pass another --rng-seed \
              (or `cargo xtask db-reset --yes` to start over)"

@@ -1,4 +1,4 @@
-//! `prepare`: regenerate (or `--check`) `.sqlx/`, the offline query data the backend builds from.
+//! `.sqlx/`, the offline query data the backend builds from: regenerated or checked.
 //!
 //! Works like `cargo sqlx prepare` without sqlx-cli: the backend is type-checked against a freshly
 //! migrated scratch database with `SQLX_OFFLINE_DIR` set, so the sqlx macros write one
@@ -13,32 +13,23 @@ use anyhow::{Context, Result, bail};
 use dburl::DbUrl;
 use xshell::{Shell, cmd};
 
-use crate::flags;
-use crate::migrate;
+use crate::engine::{self, Source};
+use crate::pg::scratch::with_scratch_database;
 use crate::project::Project;
-use crate::scratch::with_scratch_database;
 
 /// The crate whose queries are checked.
 const CRATE: &str = "backend";
 
-impl flags::Prepare {
-    /// Runs `cargo xtask prepare [--check]` on the configured server.
-    pub async fn run(self, project: &Project) -> Result<()> {
-        println!("{}", prepare(project, &project.db_url()?, self.check).await?);
-        Ok(())
-    }
-}
-
 /// Regenerates `.sqlx/` (or, with `check`, verifies it) using a scratch database on `server`;
 /// returns what it found or did, in one line.
 pub async fn prepare(project: &Project, server: &DbUrl, check: bool) -> Result<String> {
-    let source = project.source()?;
+    let source = Source::load(&project.migrations_dir)?;
     let generated = project.root.join("target").join("sqlx-prepare");
     reset_dir(&generated)?;
     let root = project.root.clone();
     let out = generated.clone();
     with_scratch_database(server, "prepare", async |scratch| {
-        migrate::apply_pending(scratch, &source, None, Duration::from_secs(60), None, |_, _| ()).await?;
+        engine::migrate_to_head(scratch, &source, Duration::from_secs(60)).await?;
         let url = scratch.secret_url().to_owned();
         // `cargo check` blocks; run it off the async thread so Ctrl-C still drops the database.
         tokio::task::spawn_blocking(move || check_backend(&root, &url, &out)).await?

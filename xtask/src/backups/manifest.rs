@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
-use crate::db::quote_ident;
-use crate::migrations;
+use crate::engine;
+use crate::pg::quote_ident;
 
 /// What a backup holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,7 +64,7 @@ pub async fn table_sums(conn: &mut PgConnection) -> Result<Vec<TableSum>> {
 
 /// The current migration version, read without creating the bookkeeping table.
 pub async fn migration_version(conn: &mut PgConnection) -> Result<Option<i64>> {
-    Ok(migrations::read_applied(conn).await?.last().map(|row| row.version))
+    engine::applied_version(conn).await
 }
 
 impl Manifest {

@@ -1,5 +1,5 @@
-//! `seed`: load the fixtures in `data/` (and, with `--fake N`, fake users at volume) in one
-//! transaction. Idempotent: rows are matched by natural keys, never duplicated.
+//! Loading the fixtures in `data/` (and fake users at volume) in one transaction. Idempotent:
+//! rows are matched by natural keys, never duplicated.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,10 +9,9 @@ use argon2::{Argon2, PasswordHasher};
 use dburl::DbUrl;
 use sqlx::{Connection, PgConnection};
 
+use super::fake_data;
 use crate::fixtures::{Action, Fixtures};
-use crate::flags;
-use crate::project::Project;
-use crate::{db, fake_data};
+use crate::pg;
 
 /// How many rows one seed run added.
 #[derive(Debug, Default)]
@@ -27,29 +26,6 @@ pub struct Added {
     pub predictions: u64,
     /// Fixture users deleted first (`--reset`).
     pub reset: u64,
-}
-
-impl flags::Seed {
-    /// Runs `cargo xtask seed`.
-    pub async fn run(self, project: &Project) -> Result<()> {
-        let url = project.db_url()?;
-        let data = self.data.clone().unwrap_or_else(|| project.root.join("data"));
-        let fake = self.fake.map(|count| (count, self.rng_seed.unwrap_or_else(rand::random)));
-        let seeded = seed(&url, &data, self.reset, fake).await?;
-        report(&url, &seeded.fixtures, &data);
-        if let (Some(counts), Some((_, rng_seed))) = (seeded.fake, fake) {
-            println!(
-                "added {} fake users with {} actions, {} clips and {} predictions \
-                 (--rng-seed {rng_seed}; their password is `{}`)",
-                counts.users,
-                counts.actions,
-                counts.clips,
-                counts.predictions,
-                fake_data::PASSWORD
-            );
-        }
-        Ok(())
-    }
 }
 
 /// What one seed run did.
@@ -67,7 +43,7 @@ pub struct Seeded {
 /// `(count, rng_seed)`, fake users, all in one transaction.
 pub async fn seed(url: &DbUrl, data: &Path, reset: bool, fake: Option<(u32, u64)>) -> Result<Seeded> {
     let fixtures = Fixtures::load(data)?;
-    let mut conn = db::connect(url).await?;
+    let mut conn = pg::connect(url).await?;
     let mut tx = conn.begin().await?;
     let added = load_fixtures(&mut tx, &fixtures, reset).await?;
     let fake = match fake {
@@ -75,24 +51,8 @@ pub async fn seed(url: &DbUrl, data: &Path, reset: bool, fake: Option<(u32, u64)
         None => None,
     };
     tx.commit().await.context("cannot commit the seed data")?;
-    db::close(conn).await;
+    pg::close(conn).await;
     Ok(Seeded { fixtures: added, fake, login: fixtures.users.first().map(|u| u.email.clone()) })
-}
-
-fn report(url: &DbUrl, added: &Added, data: &Path) {
-    let data = data.display();
-    let database = url.database();
-    if added.reset > 0 {
-        println!("reset: removed {} fixture user(s) and everything they owned", added.reset);
-    }
-    if added.users + added.actions == 0 {
-        println!("`{database}` already holds every fixture from {data}; nothing to add");
-    } else {
-        println!(
-            "seeded `{database}` from {data}: {} user(s), {} action(s), {} clip(s), {} prediction(s)",
-            added.users, added.actions, added.clips, added.predictions
-        );
-    }
 }
 
 /// Inserts what the fixtures define and the database lacks; with `reset`, first deletes the

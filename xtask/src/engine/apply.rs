@@ -1,0 +1,126 @@
+//! Applying pending migrations with sqlx's own machinery: its table, checksums, advisory lock
+//! and one transaction per migration (unless the file says `-- no-transaction`).
+
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use sqlx::PgConnection;
+use sqlx::migrate::{Migrate, MigrateError};
+
+use super::ledger::Standing;
+use super::{MigrationFiles, Script, Source, TABLE, lock};
+use crate::pg;
+use dburl::DbUrl;
+
+/// What one `migrate` run did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Versions applied by this run, oldest first, with their descriptions.
+    pub applied: Vec<(i64, String)>,
+    /// The database's version afterwards, if any migration is applied.
+    pub version: Option<i64>,
+}
+
+/// The migrations a database lacks, read on an open connection that [`Pending::apply`] goes on
+/// using: an up-to-date database costs one connection and one query, and takes no lock.
+pub struct Pending<'s> {
+    conn: PgConnection,
+    standing: Standing<'s>,
+    target: Option<i64>,
+}
+
+impl<'s> Pending<'s> {
+    /// Reads what `url`'s database lacks of `source`, up to `target` (`None`: head); fails when
+    /// an applied migration has drifted.
+    pub async fn read(url: &DbUrl, source: &'s Source, target: Option<i64>) -> Result<Pending<'s>> {
+        let mut conn = pg::connect(url).await?;
+        let standing = Standing::read(&mut conn, source, &url.database()).await?;
+        standing.ensure_no_drift()?;
+        Ok(Pending { conn, standing, target })
+    }
+
+    /// The migrations to apply, oldest first.
+    pub fn migrations(&self) -> Vec<&'s MigrationFiles> {
+        self.standing.pending(self.target)
+    }
+
+    /// Closes the connection without applying anything.
+    pub async fn close(self) {
+        pg::close(self.conn).await;
+    }
+
+    /// The database's version before applying, if any migration is applied.
+    pub fn version(&self) -> Option<i64> {
+        self.standing.version()
+    }
+
+    /// Applies them under sqlx's advisory lock (waiting up to `lock_wait` for another process
+    /// holding it), calling `on_applied` after each.
+    ///
+    /// Safe to run concurrently: the second caller waits for the lock, then finds nothing to do.
+    pub async fn apply(
+        self,
+        lock_wait: Duration,
+        mut on_applied: impl FnMut(&MigrationFiles, Duration),
+    ) -> Result<Outcome> {
+        let Pending { mut conn, standing, target } = self;
+        if standing.pending(target).is_empty() {
+            pg::close(conn).await;
+            return Ok(Outcome { applied: Vec::new(), version: standing.version() });
+        }
+        let database = standing.database.clone();
+        lock::lock(&mut conn, &database, lock_wait).await?;
+        conn.ensure_migrations_table(TABLE).await?;
+        // Read again under the lock: another process may have migrated while we waited.
+        let standing = Standing::read(&mut conn, standing.source, &database).await?;
+        standing.ensure_no_drift()?;
+        let mut outcome = Outcome { applied: Vec::new(), version: standing.version() };
+        for files in standing.pending(target) {
+            let took = conn
+                .apply(TABLE, &files.up.migration)
+                .await
+                .map_err(|err| explain(err, &files.up, &database, outcome.version))?;
+            on_applied(files, took);
+            outcome.applied.push((files.version(), files.description().to_owned()));
+            outcome.version = Some(files.version());
+        }
+        let _ = conn.unlock().await;
+        pg::close(conn).await;
+        Ok(outcome)
+    }
+}
+
+/// Migrates `url`'s database to head, quietly: for scratch databases that other work builds on.
+pub async fn migrate_to_head(url: &DbUrl, source: &Source, lock_wait: Duration) -> Result<Outcome> {
+    Pending::read(url, source, None).await?.apply(lock_wait, |_, _| ()).await
+}
+
+/// One line for a failed migration: which file, what the server said, where, and the state left.
+pub(super) fn explain(
+    err: MigrateError,
+    script: &Script,
+    database: &str,
+    version_before: Option<i64>,
+) -> anyhow::Error {
+    let stays = match version_before {
+        Some(version) => format!("`{database}` stays at version {version}"),
+        None => format!("`{database}` stays at base (nothing applied)"),
+    };
+    let stays = if script.migration.no_tx {
+        format!(
+            "{stays}, but this file opted out of the transaction (`-- no-transaction`): check for partial changes"
+        )
+    } else {
+        stays
+    };
+    match err {
+        MigrateError::ExecuteMigration(err, _) => {
+            let (message, location) = pg::located(&err, script.migration.sql.as_str(), 0);
+            anyhow!(
+                "{} failed{location}: {message}; {stays}. Fix the file and run the command again",
+                script.path.display()
+            )
+        }
+        other => anyhow!("{} could not be recorded: {other}; {stays}", script.path.display()),
+    }
+}

@@ -1,0 +1,224 @@
+//! `_sqlx_migrations` read without writing, and how each version stands against the folder.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use sqlx::PgConnection;
+
+use super::{MigrationFiles, Source, TABLE};
+use crate::pg;
+use dburl::DbUrl;
+
+/// A row of `_sqlx_migrations`, as read for reports.
+#[derive(Debug, Clone)]
+pub struct AppliedRow {
+    /// The migration's version.
+    pub version: i64,
+    /// The description recorded when it was applied.
+    pub description: String,
+    /// When it was applied, in UTC.
+    pub installed_on: String,
+    /// False only for a migration an old sqlx left half-applied.
+    pub success: bool,
+    /// SHA-384 of the file as it was applied.
+    pub checksum: Vec<u8>,
+    /// Nanoseconds it took, or -1 when sqlx could not record it.
+    pub execution_time: i64,
+}
+
+/// Reads `_sqlx_migrations` without creating it, in one round trip: on a fresh database the
+/// table is absent, which means nothing is applied.
+async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
+    let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> = match sqlx::query_as(
+        "SELECT version, description,
+                to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
+                success, checksum, execution_time
+         FROM _sqlx_migrations ORDER BY version",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    {
+        Ok(rows) => rows,
+        Err(err) if pg::sqlstate(&err).as_deref() == Some("42P01") => Vec::new(),
+        Err(err) => bail!("cannot read {TABLE}: {err}"),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(version, description, installed_on, success, checksum, execution_time)| AppliedRow {
+            version,
+            description,
+            installed_on,
+            success,
+            checksum,
+            execution_time,
+        })
+        .collect())
+}
+
+/// The newest applied version, read without creating the bookkeeping table.
+pub async fn applied_version(conn: &mut PgConnection) -> Result<Option<i64>> {
+    Ok(read_applied(conn).await?.last().map(|row| row.version))
+}
+
+/// How one version stands between the folder and the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Applied, and the file is unchanged.
+    Applied,
+    /// In the folder, not yet applied.
+    Pending,
+    /// Applied, but the file has changed since.
+    Modified,
+    /// Applied, but the file is gone.
+    Missing,
+    /// Recorded as failed half-way by an old sqlx.
+    Failed,
+}
+
+impl State {
+    /// The word `history` and `status` print.
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Modified => "modified since applied",
+            State::Missing => "applied but file missing",
+            State::Failed => "failed (partially applied)",
+        }
+    }
+}
+
+/// One version of the union of folder and database, for reports.
+#[derive(Debug)]
+pub struct Entry<'a> {
+    /// The version.
+    pub version: i64,
+    /// The file's description, or the recorded one when the file is gone.
+    pub description: String,
+    /// How it stands.
+    pub state: State,
+    /// Its files, when present.
+    pub files: Option<&'a MigrationFiles>,
+    /// Its bookkeeping row, when applied.
+    pub applied: Option<&'a AppliedRow>,
+}
+
+/// Every version in the folder or the database, oldest first, with its state.
+fn reconcile<'a>(source: &'a Source, applied: &'a [AppliedRow]) -> Vec<Entry<'a>> {
+    let mut by_version: BTreeMap<i64, (Option<&MigrationFiles>, Option<&AppliedRow>)> = BTreeMap::new();
+    for files in &source.migrations {
+        by_version.entry(files.version()).or_default().0 = Some(files);
+    }
+    for row in applied {
+        by_version.entry(row.version).or_default().1 = Some(row);
+    }
+    by_version
+        .into_iter()
+        .map(|(version, (files, applied))| {
+            let state = match (files, applied) {
+                (_, Some(row)) if !row.success => State::Failed,
+                (Some(_), None) => State::Pending,
+                (None, _) => State::Missing,
+                (Some(files), Some(row)) if *files.up.migration.checksum != *row.checksum => State::Modified,
+                (Some(_), Some(_)) => State::Applied,
+            };
+            let description = match (files, applied) {
+                (Some(files), _) => files.description().to_owned(),
+                (None, Some(row)) => row.description.clone(),
+                (None, None) => unreachable!("every entry has a file or a row"),
+            };
+            Entry { version, description, state, files, applied }
+        })
+        .collect()
+}
+
+/// Fails, naming the file and the fix, when an applied migration was edited or removed.
+fn ensure_no_drift(entries: &[Entry<'_>], source: &Source, database: &str) -> Result<()> {
+    for entry in entries {
+        match entry.state {
+            State::Modified => {
+                let file = entry.files.map(|f| f.up.file_name()).unwrap_or_default();
+                bail!(
+                    "{file} was applied to `{database}` but has been modified since; \
+                     restore it (`git checkout -- {}/{file}`) and put the change in a new migration \
+                     (`cargo xtask revision -m ...`)",
+                    source.dir.display()
+                );
+            }
+            State::Missing => bail!(
+                "migration {} ({}) was applied to `{database}` but its file is missing from {}; \
+                 restore it from git, or revert it where it still exists",
+                entry.version,
+                entry.description,
+                source.dir.display()
+            ),
+            State::Failed => bail!(
+                "migration {} ({}) is marked as failed half-way in `{database}`; repair the schema by hand, \
+                 then delete its row from {TABLE}",
+                entry.version,
+                entry.description
+            ),
+            State::Applied | State::Pending => {}
+        }
+    }
+    Ok(())
+}
+
+/// Where one database stands against the migrations folder: its bookkeeping rows, read once.
+#[derive(Debug)]
+pub struct Standing<'s> {
+    /// The migrations folder it is compared with.
+    pub source: &'s Source,
+    /// The database's name, for messages.
+    pub database: String,
+    /// Its `_sqlx_migrations` rows, oldest first; empty when the table does not exist.
+    pub applied: Vec<AppliedRow>,
+}
+
+impl<'s> Standing<'s> {
+    /// Reads how `database` (behind `conn`) stands against `source`; changes nothing.
+    pub async fn read(conn: &mut PgConnection, source: &'s Source, database: &str) -> Result<Standing<'s>> {
+        Ok(Standing { source, database: database.to_owned(), applied: read_applied(conn).await? })
+    }
+
+    /// Like [`Standing::read`], on a connection of its own.
+    pub async fn fetch(url: &DbUrl, source: &'s Source) -> Result<Standing<'s>> {
+        let mut conn = pg::connect(url).await?;
+        let standing = Standing::read(&mut conn, source, &url.database()).await;
+        pg::close(conn).await;
+        standing
+    }
+
+    /// Every version in the folder or the database, oldest first, with its state.
+    pub fn entries(&self) -> Vec<Entry<'_>> {
+        reconcile(self.source, &self.applied)
+    }
+
+    /// Fails, naming the file and the fix, when an applied migration was edited, removed or
+    /// left half-applied.
+    pub fn ensure_no_drift(&self) -> Result<()> {
+        ensure_no_drift(&self.entries(), self.source, &self.database)
+    }
+
+    /// Fails, naming the migration, when an old sqlx left one half-applied.
+    pub fn ensure_none_failed(&self) -> Result<()> {
+        let failed: Vec<Entry<'_>> =
+            self.entries().into_iter().filter(|e| e.state == State::Failed).collect();
+        ensure_no_drift(&failed, self.source, &self.database)
+    }
+
+    /// The pending migrations up to `target` (all when `None`), oldest first.
+    pub fn pending(&self, target: Option<i64>) -> Vec<&'s MigrationFiles> {
+        let source: &'s Source = self.source;
+        self.entries()
+            .iter()
+            .filter(|e| e.state == State::Pending && target.is_none_or(|t| e.version <= t))
+            .filter_map(|e| source.get(e.version))
+            .collect()
+    }
+
+    /// The newest applied version, if any.
+    pub fn version(&self) -> Option<i64> {
+        self.applied.last().map(|row| row.version)
+    }
+}
