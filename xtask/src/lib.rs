@@ -8,7 +8,6 @@ pub mod config;
 pub mod db;
 pub mod doctor;
 pub mod fake_data;
-pub mod fixtures;
 pub mod flags;
 pub mod history;
 pub mod local_server;

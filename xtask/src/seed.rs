@@ -7,9 +7,9 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use argon2::{Argon2, PasswordHasher};
 use dburl::DbUrl;
+use fixtures::{Action, Fixtures};
 use sqlx::{Connection, PgConnection};
 
-use crate::fixtures::{Action, Fixtures};
 use crate::flags;
 use crate::project::Project;
 use crate::{db, fake_data};
