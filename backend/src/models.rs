@@ -1,12 +1,11 @@
 //! The rows of ReferAI's tables as Rust types, serialisable for an API.
 
-use std::ops::RangeInclusive;
-
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// How many camera clips an action has: ReferAI's models compare 2 to 4 views of an incident.
-pub const CLIPS_PER_ACTION: RangeInclusive<usize> = 2..=4;
+// How many camera clips an action has, defined with the fixture format so that the seed data and
+// the API enforce one rule.
+pub use fixtures::CLIPS_PER_ACTION;
 
 /// The id of a `user_account` row.
 ///

@@ -17,7 +17,6 @@ use hyper::body::Bytes;
 use hyper::header::{self, HeaderMap};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -217,26 +216,6 @@ fn clips(n: usize, len: usize) -> Vec<Vec<u8>> {
 // ---------------------------------------------------------------------------------------------
 // The seed, as `cargo xtask seed` loads it from data/
 
-#[derive(Deserialize)]
-struct Fixtures {
-    users: Vec<FixtureUser>,
-    actions: Vec<FixtureAction>,
-}
-
-#[derive(Deserialize)]
-struct FixtureUser {
-    email: String,
-    password: String,
-}
-
-#[derive(Deserialize)]
-struct FixtureAction {
-    user: String,
-    uploaded_at: toml::value::Datetime,
-    clips: Vec<PathBuf>,
-    prediction: Option<Verdict>,
-}
-
 /// What [`seed`] loaded.
 struct Seeded {
     email: String,
@@ -251,12 +230,12 @@ fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
 }
 
-/// Loads `data/fixtures.toml` through the repository: its users (argon2-hashed), its actions
-/// with the clip files from `data/clips/` and their `uploaded_at`, and their predictions.
-/// Returns the first action, the admin's.
+/// Loads the fixtures in `data/` (read by `fixtures::Fixtures::load`, the parser `cargo xtask
+/// seed` uses) through the repository: its users (argon2-hashed), its actions with the clip files
+/// from `data/clips/` and their `uploaded_at`, and their predictions. Returns the first action,
+/// the admin's.
 async fn seed(pool: &PgPool) -> Seeded {
-    let text = std::fs::read_to_string(data_dir().join("fixtures.toml")).unwrap();
-    let fixtures: Fixtures = toml::from_str(&text).unwrap();
+    let fixtures = fixtures::Fixtures::load(&data_dir()).unwrap();
     let repo = Repository::new(pool.clone());
     let mut users = Vec::new();
     for user in &fixtures.users {
@@ -265,18 +244,18 @@ async fn seed(pool: &PgPool) -> Seeded {
     let mut first = None;
     for action in &fixtures.actions {
         let owner = users.iter().find(|(email, _)| *email == action.user).unwrap().1;
-        let files: Vec<Vec<u8>> =
-            action.clips.iter().map(|p| std::fs::read(data_dir().join(p)).unwrap()).collect();
+        let files = action.clips.clone();
         let id = repo.create_action(owner, files.clone()).await.unwrap().action.id;
-        let uploaded_at = OffsetDateTime::parse(&action.uploaded_at.to_string(), &Rfc3339).unwrap();
+        let uploaded_at = OffsetDateTime::parse(&action.uploaded_at, &Rfc3339).unwrap();
         sqlx::query!("UPDATE action SET created_at = $1 WHERE id = $2", uploaded_at, id.0)
             .execute(pool)
             .await
             .unwrap();
-        if let Some(verdict) = &action.prediction {
+        let verdict = action.prediction.as_ref().map(fixture_verdict);
+        if let Some(verdict) = &verdict {
             repo.store_prediction(id, verdict).await.unwrap();
         }
-        first.get_or_insert((id, uploaded_at, files, action.prediction.clone().unwrap()));
+        first.get_or_insert((id, uploaded_at, files, verdict.unwrap()));
     }
     let admin = &fixtures.users[0];
     let (action, uploaded_at, clip_files, verdict) = first.unwrap();
@@ -287,6 +266,28 @@ async fn seed(pool: &PgPool) -> Seeded {
         uploaded_at,
         clip_files,
         verdict,
+    }
+}
+
+/// A fixture prediction as the repository stores it; its model results must match the backend's
+/// types.
+fn fixture_verdict(prediction: &fixtures::Prediction) -> Verdict {
+    let [
+        foul_confidence,
+        no_foul_confidence,
+        no_card_confidence,
+        yellow_card_confidence,
+        red_card_confidence,
+    ] = prediction.confidences;
+    Verdict {
+        is_foul: prediction.is_foul,
+        foul_confidence,
+        no_foul_confidence,
+        no_card_confidence,
+        red_card_confidence,
+        yellow_card_confidence,
+        foul_model_results: serde_json::from_str(&prediction.foul_model_results).unwrap(),
+        severity_model_results: serde_json::from_str(&prediction.severity_model_results).unwrap(),
     }
 }
 

@@ -13,7 +13,6 @@ pub mod backups;
 pub mod commands;
 pub mod data;
 pub mod engine;
-pub mod fixtures;
 pub mod flags;
 pub mod pg;
 pub mod project;

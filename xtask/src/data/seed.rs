@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use argon2::{Argon2, PasswordHasher};
 use dburl::DbUrl;
+use fixtures::{Action, Fixtures};
 use sqlx::{Connection, PgConnection};
 
 use super::fake_data;
-use crate::fixtures::{Action, Fixtures};
 use crate::pg;
 
 /// How many rows one seed run added.
