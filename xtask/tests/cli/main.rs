@@ -5,6 +5,7 @@ mod autogenerate;
 mod backup;
 mod connection;
 mod downgrade;
+mod help;
 mod history;
 mod local_server;
 mod migrate;
