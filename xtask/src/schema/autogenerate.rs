@@ -4,25 +4,28 @@
 //!
 //! One scratch database is built from `migrations/`, one from `backend/schema.sql`; both are
 //! introspected ([`schema::introspect`]) and diffed ([`schema::diff`]) both ways. Renames noted in
-//! the schema file are first applied inside a transaction that is rolled back, and the schema is
-//! introspected there: the server itself rewrites every index, constraint and view that mentions
-//! the old name, so the rest of the diff sees the new names. The proof then runs the up script on
-//! the migrations' database, which must then equal the declared one, and the down script, which
-//! must bring it back; both run in a transaction, as `cargo xtask migrate` runs them.
+//! the schema file ([`schema::renames`]) are first applied inside a transaction that is rolled
+//! back, and the schema is introspected there: the server itself rewrites every index, constraint
+//! and view that mentions the old name, so the rest of the diff sees the new names. The proof
+//! ([`schema::prove`]) then runs the up script on the migrations' database, which must then equal
+//! the declared one, and the down script, which must bring it back; both run in a transaction, as
+//! `cargo xtask migrate` runs them. This module only orchestrates: the schema logic is in
+//! [`schema`].
 
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
-use sqlx::{Connection, Executor, PgConnection};
+use anyhow::{Context, Result, bail};
+use sqlx::{Executor, PgConnection};
 
 use crate::engine::{self, Source};
-use crate::pg as db;
+use crate::pg;
 use crate::pg::scratch::with_scratch_databases;
 use crate::project::Project;
-use crate::schema::declared::{self, Rename};
-use crate::schema::diff::{self, Direction, Step};
-use crate::schema::{self, Schema, sql::ident};
+use crate::schema::declared::{self, Declared};
+use crate::schema::diff::{self, Direction};
+use crate::schema::prove::{self, introspect_after};
+use crate::schema::{self, renames};
 use dburl::DbUrl;
 
 /// The declared schema, relative to the workspace root.
@@ -79,35 +82,10 @@ fn show(project: &Project, path: &Path) -> String {
     path.strip_prefix(&project.root).unwrap_or(path).display().to_string()
 }
 
-/// The declared schema file, read and its rename notes found.
-struct Declared {
-    shown: String,
-    sql: String,
-    renames: Vec<Rename>,
-}
-
-impl Declared {
-    fn read(project: &Project) -> Result<Declared> {
-        let path = project.root.join(SCHEMA_FILE);
-        let shown = show(project, &path);
-        let sql = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "cannot read {}; restore it from git (it states the schema the code wants)",
-                path.display()
-            )
-        })?;
-        Declared::parse(shown, sql)
-    }
-
-    fn parse(shown: String, sql: String) -> Result<Declared> {
-        let renames = declared::renames(&sql).map_err(|err| anyhow!("{shown} {err}"))?;
-        Ok(Declared { shown, sql, renames })
-    }
-}
-
-async fn generate(project: &Project, server: &DbUrl, prove: bool) -> Result<Option<Plan>> {
+async fn generate(project: &Project, server: &DbUrl, with_proof: bool) -> Result<Option<Plan>> {
     let source = Source::load(&project.migrations_dir)?;
-    let declared = Declared::read(project)?;
+    let path = project.root.join(SCHEMA_FILE);
+    let declared = Declared::read(&path, show(project, &path))?;
     with_scratch_databases(
         server,
         ["autogen_migrations", "autogen_declared"],
@@ -119,25 +97,25 @@ async fn generate(project: &Project, server: &DbUrl, prove: bool) -> Result<Opti
                 build_from_file(declared_url, &declared)
             );
             let (mut migrated, mut wanted) = (migrated?, wanted?);
-            let result = compare(&mut migrated, &mut wanted, &declared, prove).await;
-            db::close(migrated).await;
-            db::close(wanted).await;
+            let result = compare(&mut migrated, &mut wanted, &declared, with_proof).await;
+            pg::close(migrated).await;
+            pg::close(wanted).await;
             result
         },
     )
     .await
 }
 
-/// Introspects both databases, diffs them both ways and, when `prove`, proves the result on
+/// Introspects both databases, diffs them both ways and, when `with_proof`, proves the result on
 /// `migrated`.
 async fn compare(
     migrated: &mut PgConnection,
     wanted: &mut PgConnection,
     declared: &Declared,
-    prove: bool,
+    with_proof: bool,
 ) -> Result<Option<Plan>> {
     let (from, to) = tokio::try_join!(schema::introspect(migrated), schema::introspect(wanted))?;
-    let (rename_up, rename_down) = renames(declared, &from, &to)?;
+    let (rename_up, rename_down) = renames::steps(declared, &from, &to)?;
     if rename_up.is_empty() && from == to {
         return Ok(None);
     }
@@ -162,8 +140,8 @@ async fn compare(
         down: diff::render(&[rename_down, down.steps].concat()),
         warnings,
     };
-    if prove {
-        self::prove(migrated, &plan, &from, &to, &declared.shown).await?;
+    if with_proof {
+        prove::prove(migrated, &plan.up, &plan.down, &from, &to, &declared.shown).await?;
     }
     Ok(Some(plan))
 }
@@ -173,7 +151,7 @@ async fn build_from_migrations(url: &DbUrl, source: &Source) -> Result<PgConnect
     engine::migrate_to_head(url, source, Duration::from_secs(10))
         .await
         .context("cannot build the migrations on a scratch database")?;
-    db::connect(url).await
+    pg::connect(url).await
 }
 
 /// Statements sent to the server at once while building the declared schema.
@@ -181,10 +159,10 @@ const BATCH: usize = 100;
 
 /// A scratch database built from the declared schema file, a batch of statements at a time.
 async fn build_from_file(url: &DbUrl, declared: &Declared) -> Result<PgConnection> {
-    let mut conn = db::connect(url).await?;
+    let mut conn = pg::connect(url).await?;
     for (start, batch) in declared::batches(&declared.sql, BATCH) {
         if let Err(err) = conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(batch.clone()))).await {
-            let (message, location) = located(&err, &declared.sql, start);
+            let (message, location) = pg::located(&err, &declared.sql, start);
             bail!(
                 "{} fails{location}: {message}; fix it (it must build the whole schema on an empty database) and run again",
                 declared.shown
@@ -192,164 +170,4 @@ async fn build_from_file(url: &DbUrl, declared: &Declared) -> Result<PgConnectio
         }
     }
     Ok(conn)
-}
-
-/// The server's message for `err` and, when it points into `sql` (the statements sent began at
-/// character `start` of it), ` at line L, column C`.
-fn located(err: &sqlx::Error, sql: &str, start: usize) -> (String, String) {
-    match db::pg_error(err) {
-        Some(pg) => {
-            let location = match pg.position() {
-                Some(sqlx::postgres::PgErrorPosition::Original(position)) => {
-                    let (line, column) = db::line_and_column(sql, start + position);
-                    format!(" at line {line}, column {column}")
-                }
-                _ => String::new(),
-            };
-            (pg.message().to_owned(), location)
-        }
-        None => (err.to_string(), String::new()),
-    }
-}
-
-/// The rename statements the schema file's notes call for, up and down, after checking each
-/// note against both schemas. A note already carried out by the migrations is skipped.
-fn renames(declared: &Declared, from: &Schema, to: &Schema) -> Result<(Vec<Step>, Vec<Step>)> {
-    let step = |sql: String| Step { sql, loss: None };
-    let (mut up_tables, mut up_columns, mut down_tables, mut down_columns) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut renamed_tables: Vec<(&str, &str)> = Vec::new();
-    for rename in declared.renames.iter().filter(|r| r.column.is_none()) {
-        let at = format!("{}:{}", declared.shown, rename.line);
-        let (old, new) = (rename.from.as_str(), rename.table.as_str());
-        if !to.tables.contains_key(new) {
-            bail!("{at}: the renamed table `{new}` is not in the public schema the file builds");
-        }
-        match (from.tables.contains_key(old), from.tables.contains_key(new)) {
-            (_, true) if !from.tables.contains_key(old) => continue,
-            (true, true) => bail!(
-                "{at}: cannot rename table `{old}` to `{new}`: the migrations already have both; remove the note"
-            ),
-            (false, _) => bail!(
-                "{at}: table `{new}` is renamed from `{old}`, but the migrations have no table `{old}`; fix the name or remove the note"
-            ),
-            (true, false) => {}
-        }
-        if to.tables.contains_key(old) {
-            bail!(
-                "{at}: table `{old}` is renamed to `{new}`, but the file still creates `{old}`; remove one"
-            );
-        }
-        up_tables.push(step(format!("ALTER TABLE {} RENAME TO {}", ident(old), ident(new))));
-        down_tables.push(step(format!("ALTER TABLE {} RENAME TO {}", ident(new), ident(old))));
-        renamed_tables.push((new, old));
-    }
-    for rename in &declared.renames {
-        let Some(new) = rename.column.as_deref() else { continue };
-        let at = format!("{}:{}", declared.shown, rename.line);
-        let (table, old) = (rename.table.as_str(), rename.from.as_str());
-        let old_table = renamed_tables.iter().find(|(n, _)| *n == table).map_or(table, |(_, o)| *o);
-        let (Some(before), Some(after)) = (from.tables.get(old_table), to.tables.get(table)) else {
-            bail!(
-                "{at}: table `{table}` is new, so its column `{new}` cannot be renamed from anything; remove the note"
-            );
-        };
-        if !after.columns.contains_key(new) {
-            bail!("{at}: the renamed column `{table}.{new}` is not in the schema the file builds");
-        }
-        match (before.columns.contains_key(old), before.columns.contains_key(new)) {
-            (false, true) => continue,
-            (true, true) => bail!(
-                "{at}: cannot rename column `{table}.{old}` to `{new}`: the migrations already have both; remove the note"
-            ),
-            (false, false) => bail!(
-                "{at}: column `{table}.{new}` is renamed from `{old}`, but the migrations' `{old_table}` has no column `{old}`; fix the name or remove the note"
-            ),
-            (true, false) => {}
-        }
-        if after.columns.contains_key(old) {
-            bail!(
-                "{at}: column `{table}.{old}` is renamed to `{new}`, but the file still has `{old}`; remove one"
-            );
-        }
-        let table_sql = ident(table);
-        up_columns.push(step(format!(
-            "ALTER TABLE {table_sql} RENAME COLUMN {} TO {}",
-            ident(old),
-            ident(new)
-        )));
-        down_columns.push(step(format!(
-            "ALTER TABLE {table_sql} RENAME COLUMN {} TO {}",
-            ident(new),
-            ident(old)
-        )));
-    }
-    // Up renames tables, then their columns by the tables' new names; down undoes it backwards.
-    let up = [up_tables, up_columns].concat();
-    let down = [down_columns, down_tables].concat();
-    Ok((up, down))
-}
-
-/// The schema as it would be after `steps`, which run in a transaction that is rolled back.
-async fn introspect_after(conn: &mut PgConnection, steps: &[Step], schema: &Schema) -> Result<Schema> {
-    if steps.is_empty() {
-        return Ok(schema.clone());
-    }
-    let mut tx = conn.begin().await?;
-    for step in steps {
-        tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(step.sql.clone())))
-            .await
-            .map_err(|err| anyhow!("cannot carry out the rename `{}`: {err}", step.sql))?;
-    }
-    let renamed = schema::introspect(&mut tx).await?;
-    tx.rollback().await?;
-    Ok(renamed)
-}
-
-/// Runs up then down on `conn`, a database built from the migrations, checking that each lands
-/// exactly on the schema it should; fails with what is left over.
-async fn prove(
-    conn: &mut PgConnection,
-    plan: &Plan,
-    before: &Schema,
-    after: &Schema,
-    declared: &str,
-) -> Result<()> {
-    for (which, script, expected, target) in
-        [("up", &plan.up, after, declared), ("down", &plan.down, before, "the migrations")]
-    {
-        run(conn, which, script).await?;
-        let reached = schema::introspect(conn).await?;
-        let left = reached.differences(expected);
-        if !left.is_empty() {
-            bail!(
-                "the generated {which} script does not reach {target} exactly, so nothing was written; \
-                 write this migration by hand (`cargo xtask revision -m NAME`). Left over after it ran:\n  {}\n\
-                 The {which} script was:\n{script}",
-                left.join("\n  ")
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Runs a generated script in one transaction, as `cargo xtask migrate` would.
-async fn run(conn: &mut PgConnection, which: &str, script: &str) -> Result<()> {
-    let mut tx = conn.begin().await?;
-    let result = tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(script.to_owned()))).await;
-    if let Err(err) = result {
-        let (message, location) = located(&err, script, 0);
-        // 55P04: an enum value added by this transaction cannot be used before it commits.
-        let advice = if db::sqlstate(&err).as_deref() == Some("55P04") {
-            "add the enum value alone, autogenerate, then use it and autogenerate again"
-        } else {
-            "write this migration by hand (`cargo xtask revision -m NAME`)"
-        };
-        bail!(
-            "the generated {which} script fails on a scratch copy of the migrations{location}: {message}; \
-             nothing was written; {advice}. The script was:\n{script}"
-        );
-    }
-    tx.commit().await?;
-    Ok(())
 }

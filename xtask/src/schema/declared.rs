@@ -16,6 +16,40 @@
 //! and the elements inside their parentheses matter, and strings, quoted names, dollar-quoted
 //! bodies and comments are skipped so that nothing inside them is mistaken for either.
 
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+
+/// The declared schema file, read and its rename notes found.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    /// Its path as messages show it, e.g. `backend/schema.sql`.
+    pub shown: String,
+    /// Its statements.
+    pub sql: String,
+    /// Its `-- renamed from:` notes.
+    pub renames: Vec<Rename>,
+}
+
+impl Declared {
+    /// Reads the file at `path`, shown in messages as `shown`, and its rename notes.
+    pub fn read(path: &Path, shown: String) -> Result<Declared> {
+        let sql = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read {}; restore it from git (it states the schema the code wants)",
+                path.display()
+            )
+        })?;
+        Declared::parse(shown, sql)
+    }
+
+    /// `sql`, shown in messages as `shown`, with its rename notes; fails on a misplaced note.
+    pub fn parse(shown: String, sql: String) -> Result<Declared> {
+        let renames = renames(&sql).map_err(|err| anyhow!("{shown} {err}"))?;
+        Ok(Declared { shown, sql, renames })
+    }
+}
+
 /// One `-- renamed from:` note, resolved to what it renames.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rename {

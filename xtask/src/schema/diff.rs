@@ -1,10 +1,12 @@
 //! The statements that turn one [`Schema`] into another, in dependency order.
 //!
-//! Each kind of object adds its statements to the buckets of a `Script`, and the buckets are
-//! concatenated in one fixed order: first what is removed or must be rebuilt, dependents before
-//! what they depend on; then what is created or altered, dependencies first; last the functions,
-//! sequences and types that only the dropped or altered objects were still using. The same code
-//! writes the down script, by diffing the other way round.
+//! A `Differ` holds what every comparison shares (both schemas, the direction, the script so far
+//! and the tables whose views must be rebuilt), with one method per kind of object. Each adds its
+//! statements to the buckets of a `Script`, and the buckets are concatenated in one fixed order:
+//! first what is removed or must be rebuilt, dependents before what they depend on; then what is
+//! created or altered, dependencies first; last the functions, sequences and types that only the
+//! dropped or altered objects were still using. The same code writes the down script, by diffing
+//! the other way round.
 //!
 //! Renames stated in `backend/schema.sql` are not handled here: the caller applies them first,
 //! so `from` already carries the new names. Here a constraint, index or sequence that vanished
@@ -137,25 +139,520 @@ fn lossy(sql: String, loss: String) -> Step {
 
 /// The statements that turn `from` into `to`.
 pub fn changes(from: &Schema, to: &Schema, direction: Direction) -> Changes {
-    let mut script = Script::default();
-    let mut changes = Changes::default();
-    for (key, found) in differing(&from.unsupported, &to.unsupported) {
-        let what = if key.is_empty() { "something" } else { key.as_str() };
-        changes.manual.push(match found {
-            (Some(_), None) => format!("{what} is only in migrations/"),
-            (None, Some(_)) => format!("{what} is only in backend/schema.sql"),
-            _ => format!("{what} differs"),
-        });
+    Differ::new(from, to, direction).run()
+}
+
+/// One diff in progress: the two schemas and the direction every kind of object is compared
+/// under, and what the comparison has found so far. Kept together so that each kind's method
+/// takes only the objects it compares.
+struct Differ<'a> {
+    from: &'a Schema,
+    to: &'a Schema,
+    direction: Direction,
+    script: Script,
+    manual: Vec<String>,
+    hints: Vec<String>,
+    /// Tables whose columns are dropped or change type: views reading them must be rebuilt.
+    rebuilt_tables: BTreeSet<String>,
+}
+
+impl<'a> Differ<'a> {
+    fn new(from: &'a Schema, to: &'a Schema, direction: Direction) -> Differ<'a> {
+        Differ {
+            from,
+            to,
+            direction,
+            script: Script::default(),
+            manual: Vec::new(),
+            hints: Vec::new(),
+            rebuilt_tables: BTreeSet::new(),
+        }
     }
-    // Tables whose columns are dropped or change type: views reading them must be rebuilt.
-    let mut rebuilt_tables = BTreeSet::new();
-    enums(from, to, direction, &mut script, &mut changes, &mut rebuilt_tables);
-    sequences(from, to, &mut script);
-    functions(from, to, &mut script);
-    tables(from, to, direction, &mut script, &mut changes, &mut rebuilt_tables);
-    views(from, to, &rebuilt_tables, &mut script);
-    changes.steps = script.into_steps();
-    changes
+
+    /// Compares every kind of object; views last, as they depend on what the tables rebuilt.
+    fn run(mut self) -> Changes {
+        self.unsupported();
+        self.enums();
+        self.sequences();
+        self.functions();
+        self.tables();
+        self.views();
+        Changes { steps: self.script.into_steps(), manual: self.manual, hints: self.hints }
+    }
+
+    fn unsupported(&mut self) {
+        for (key, found) in differing(&self.from.unsupported, &self.to.unsupported) {
+            let what = if key.is_empty() { "something" } else { key.as_str() };
+            self.manual.push(match found {
+                (Some(_), None) => format!("{what} is only in migrations/"),
+                (None, Some(_)) => format!("{what} is only in backend/schema.sql"),
+                _ => format!("{what} differs"),
+            });
+        }
+    }
+
+    fn enums(&mut self) {
+        for (name, (old, new)) in differing(&self.from.enums, &self.to.enums) {
+            let type_name = ident(name);
+            match (old, new) {
+                (None, Some(labels)) => self.script.types.push(step(format!(
+                    "CREATE TYPE {type_name} AS ENUM ({})",
+                    labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
+                ))),
+                (Some(_), None) => self.script.drop_types.push(step(format!("DROP TYPE {type_name}"))),
+                (Some(old), Some(new)) if is_subsequence(old, new) => {
+                    for (i, label) in new.iter().enumerate().filter(|(_, l)| !old.contains(l)) {
+                        let position = match i {
+                            0 => format!(" BEFORE {}", literal(&new[1])),
+                            _ => format!(" AFTER {}", literal(&new[i - 1])),
+                        };
+                        self.script.types.push(step(format!(
+                            "ALTER TYPE {type_name} ADD VALUE {}{position}",
+                            literal(label)
+                        )));
+                    }
+                }
+                (Some(old), Some(new)) => {
+                    let removed: Vec<String> =
+                        old.iter().filter(|l| !new.contains(l)).map(|l| literal(l)).collect();
+                    if self.direction == Direction::Up {
+                        self.manual.push(if removed.is_empty() {
+                            format!("enum {name} reorders its values, which PostgreSQL cannot do in place")
+                        } else {
+                            format!(
+                                "enum {name} loses value {}: decide what rows holding it become, then rebuild the type",
+                                removed.join(", ")
+                            )
+                        });
+                    } else {
+                        self.rebuild_enum(name, new, &removed);
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// Replaces enum `name` by one with `labels`, converting the columns that use it: the only
+    /// way to drop a value. Fails, as it should, while a row still holds a removed value.
+    fn rebuild_enum(&mut self, name: &str, labels: &[String], removed: &[String]) {
+        let (from, to) = (self.from, self.to);
+        let type_name = ident(name);
+        let old_name = format!("{name}_old");
+        let loss = format!(
+            "rebuilds enum {name} without {}; fails while a row still holds one",
+            if removed.is_empty() { "its old order".to_owned() } else { removed.join(", ") }
+        );
+        self.script.types.push(lossy(format!("ALTER TYPE {type_name} RENAME TO {}", ident(&old_name)), loss));
+        self.script.types.push(step(format!(
+            "CREATE TYPE {type_name} AS ENUM ({})",
+            labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
+        )));
+        let array = format!("{type_name}[]");
+        for (table_name, table) in &from.tables {
+            for (column_name, column) in &table.columns {
+                let kept = to.tables.get(table_name).is_some_and(|t| t.columns.contains_key(column_name));
+                let cast = match column.data_type.as_str() {
+                    t if t == type_name => "text",
+                    t if t == array => "text[]",
+                    _ => continue,
+                };
+                if !kept {
+                    continue;
+                }
+                self.rebuilt_tables.insert(table_name.clone());
+                let alter = format!("ALTER TABLE {} ALTER COLUMN {}", ident(table_name), ident(column_name));
+                // The old default is typed with the old enum: drop it, convert, then set it again.
+                if column.default.is_some() {
+                    self.script.types.push(step(format!("{alter} DROP DEFAULT")));
+                }
+                let column_sql = ident(column_name);
+                self.script.types.push(step(format!(
+                    "{alter} TYPE {} USING {column_sql}::{cast}::{}",
+                    column.data_type, column.data_type
+                )));
+                if let Some(default) = to.tables[table_name].columns[column_name].default.as_ref() {
+                    self.script.types.push(step(format!("{alter} SET DEFAULT {default}")));
+                }
+            }
+        }
+        self.script.types.push(step(format!("DROP TYPE {}", ident(&old_name))));
+    }
+
+    fn sequences(&mut self) {
+        let (from, to) = (self.from, self.to);
+        let renames = renamed(&from.sequences, &to.sequences, |a, b| a == b);
+        for &(old, new) in &renames {
+            self.script.renames.push(step(format!("ALTER SEQUENCE {} RENAME TO {}", ident(old), ident(new))));
+        }
+        let renamed_old: BTreeSet<&str> = renames.iter().map(|&(old, _)| old).collect();
+        let renamed_new: BTreeSet<&str> = renames.iter().map(|&(_, new)| new).collect();
+        for (name, (old, new)) in differing(&from.sequences, &to.sequences) {
+            let sequence_name = ident(name);
+            match (old, new) {
+                (None, Some(_)) if renamed_new.contains(name.as_str()) => {}
+                (Some(_), None) if renamed_old.contains(name.as_str()) => {}
+                (None, Some(new)) => {
+                    let options = sequence_options(&new.options);
+                    let options = if options.is_empty() { options } else { format!(" {options}") };
+                    self.script.sequences.push(step(format!(
+                        "CREATE SEQUENCE {sequence_name}{}{options}",
+                        sequence_type(&new.options)
+                    )));
+                    self.owner(name, None, new);
+                }
+                (Some(old), None) => {
+                    // A sequence OWNED BY a column that goes away goes with it.
+                    let dropped_with_owner = old.owned_by.as_ref().is_some_and(|(table, column)| {
+                        to.tables.get(table).is_none_or(|t| !t.columns.contains_key(column))
+                    });
+                    if !dropped_with_owner {
+                        self.script.drop_sequences.push(step(format!("DROP SEQUENCE {sequence_name}")));
+                    }
+                }
+                (Some(old), Some(new)) => {
+                    if old.options != new.options {
+                        self.script.sequences.push(step(format!(
+                            "ALTER SEQUENCE {sequence_name} AS {} {}",
+                            new.options.data_type,
+                            all_sequence_options(&new.options, "")
+                        )));
+                    }
+                    self.owner(name, Some(old), new);
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// `OWNED BY`, set once the owning column exists.
+    fn owner(&mut self, name: &str, old: Option<&Sequence>, new: &Sequence) {
+        if old.and_then(|o| o.owned_by.as_ref()) == new.owned_by.as_ref() {
+            return;
+        }
+        let owner = match &new.owned_by {
+            Some((table, column)) => format!("{}.{}", ident(table), ident(column)),
+            None => "NONE".to_owned(),
+        };
+        self.script.sequence_owners.push(step(format!("ALTER SEQUENCE {} OWNED BY {owner}", ident(name))));
+    }
+
+    fn functions(&mut self) {
+        for (_, (old, new)) in differing(&self.from.functions, &self.to.functions) {
+            match (old, new) {
+                // `pg_get_functiondef` writes CREATE OR REPLACE: it creates and changes alike.
+                (_, Some(new)) => self.script.functions.push(step(new.definition.clone())),
+                (Some(old), None) => self.script.drop_functions.push(step(format!(
+                    "DROP {} {}({})",
+                    if old.procedure { "PROCEDURE" } else { "FUNCTION" },
+                    ident(&old.name),
+                    old.arguments
+                ))),
+                (None, None) => {}
+            }
+        }
+        if !self.script.functions.is_empty() {
+            // A SQL function's body is checked against tables that may only be created below;
+            // pg_dump does the same. LOCAL: it ends with the migration's transaction.
+            self.script.functions.insert(0, step("SET LOCAL check_function_bodies = off".to_owned()));
+        }
+    }
+
+    fn tables(&mut self) {
+        let (from, to) = (self.from, self.to);
+        let dropped: Vec<&String> = from.tables.keys().filter(|t| !to.tables.contains_key(*t)).collect();
+        let created: Vec<&String> = to.tables.keys().filter(|t| !from.tables.contains_key(*t)).collect();
+        if self.direction == Direction::Up && !dropped.is_empty() && !created.is_empty() {
+            self.hints.push(format!(
+                "table(s) {} dropped and {} created: if one is a rename, mark it in backend/schema.sql with \
+                 `-- renamed from: old_name` on its CREATE TABLE line, or its rows are lost",
+                names(&dropped),
+                names(&created)
+            ));
+        }
+        for name in &dropped {
+            let table = &from.tables[*name];
+            // Dropping tables one by one, a foreign key between two of them must go first.
+            for (constraint, c) in &table.constraints {
+                let to_dropped = c.references.as_ref().is_some_and(|r| r != *name && dropped.contains(&r));
+                if to_dropped {
+                    self.script.drop_foreign_keys.push(drop_constraint(name, constraint));
+                }
+            }
+            self.script.drop_tables.push(lossy(
+                format!("DROP TABLE {}", ident(name)),
+                format!("drops table {name} and all its rows"),
+            ));
+        }
+        for name in &created {
+            self.create_table(name, &to.tables[*name]);
+        }
+        for (name, old) in &from.tables {
+            if let Some(new) = to.tables.get(name)
+                && old != new
+            {
+                self.alter_table(name, old, new);
+            }
+        }
+    }
+
+    fn create_table(&mut self, name: &str, table: &Table) {
+        let script = &mut self.script;
+        let mut lines: Vec<String> = table
+            .column_order()
+            .into_iter()
+            .map(|column| format!("    {}", column_definition(column, &table.columns[column])))
+            .collect();
+        // Every constraint but foreign keys fits inside: those wait until every table exists.
+        let mut inline: Vec<(&String, &Constraint)> =
+            table.constraints.iter().filter(|(_, c)| c.kind != ConstraintKind::ForeignKey).collect();
+        inline.sort_by_key(|(name, c)| (c.kind, *name));
+        for (constraint, c) in inline {
+            lines.push(format!("    CONSTRAINT {} {}", ident(constraint), c.definition));
+        }
+        script.create_tables.push(step(format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"))));
+        for (constraint, c) in &table.constraints {
+            if c.kind == ConstraintKind::ForeignKey {
+                script.add_foreign_keys.push(add_constraint(name, constraint, c));
+            }
+        }
+        for index in table.indexes.values() {
+            script.create_indexes.push(step(index.definition.clone()));
+        }
+        for trigger in table.triggers.values() {
+            script.create_triggers.push(step(trigger.clone()));
+        }
+        if table.comment.is_some() {
+            script.comments.push(comment_on_table(name, table.comment.as_deref()));
+        }
+        for (column, c) in &table.columns {
+            if c.comment.is_some() {
+                script.comments.push(comment_on_column(name, column, c.comment.as_deref()));
+            }
+        }
+    }
+
+    fn alter_table(&mut self, name: &str, old: &Table, new: &Table) {
+        let table = ident(name);
+        if old.comment != new.comment {
+            self.script.comments.push(comment_on_table(name, new.comment.as_deref()));
+        }
+        let dropped: Vec<&String> = old.columns.keys().filter(|c| !new.columns.contains_key(*c)).collect();
+        let added: Vec<&String> = new.columns.keys().filter(|c| !old.columns.contains_key(*c)).collect();
+        if self.direction == Direction::Up && !dropped.is_empty() && !added.is_empty() {
+            self.hints.push(format!(
+                "table {name}: column(s) {} dropped and {} added: if one is a rename, mark it in \
+                 backend/schema.sql with `-- renamed from: old_name` on the column, or its data is lost",
+                names(&dropped),
+                names(&added)
+            ));
+        }
+        for column in &dropped {
+            self.rebuilt_tables.insert(name.to_owned());
+            self.script.drop_columns.push(lossy(
+                format!("ALTER TABLE {table} DROP COLUMN {}", ident(column)),
+                format!("drops column {name}.{column} and its data"),
+            ));
+        }
+        for column in new.column_order().into_iter().filter(|c| !old.columns.contains_key(*c)) {
+            let c = &new.columns[column];
+            if c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none() {
+                self.hints.push(format!(
+                    "adding {name}.{column} NOT NULL without a default fails if {name} has rows: add a default, \
+                     or add it nullable, fill it, then set NOT NULL"
+                ));
+            }
+            self.script
+                .add_columns
+                .push(step(format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(column, c))));
+            if c.comment.is_some() {
+                self.script.comments.push(comment_on_column(name, column, c.comment.as_deref()));
+            }
+        }
+        for (column, old_column) in &old.columns {
+            if let Some(new_column) = new.columns.get(column)
+                && old_column != new_column
+            {
+                self.alter_column(name, column, old_column, new_column);
+            }
+        }
+        self.constraints(name, old, new);
+        self.indexes(old, new);
+        for (trigger, (before, after)) in differing(&old.triggers, &new.triggers) {
+            if before.is_some() {
+                self.script.drop_triggers.push(step(format!("DROP TRIGGER {} ON {table}", ident(trigger))));
+            }
+            if let Some(definition) = after {
+                self.script.create_triggers.push(step(definition.clone()));
+            }
+        }
+    }
+
+    fn alter_column(&mut self, table_name: &str, name: &str, old: &Column, new: &Column) {
+        if old.generated != new.generated {
+            self.manual.push(format!(
+                "column {table_name}.{name} changes how it is generated, which PostgreSQL cannot alter in place"
+            ));
+            return;
+        }
+        let alter = format!("ALTER TABLE {} ALTER COLUMN {}", ident(table_name), ident(name));
+        let steps = &mut self.script.alter_columns;
+        let retyped = old.data_type != new.data_type || old.collation != new.collation;
+        if old.identity.is_some() && new.identity.is_none() {
+            steps.push(step(format!("{alter} DROP IDENTITY")));
+        }
+        // The old default may not convert to the new type: drop it first, set the new one after.
+        if retyped && old.default.is_some() {
+            steps.push(step(format!("{alter} DROP DEFAULT")));
+        }
+        if retyped {
+            self.rebuilt_tables.insert(table_name.to_owned());
+            let collate = new.collation.as_ref().map(|c| format!(" COLLATE {c}")).unwrap_or_default();
+            // Widenings convert implicitly; anything else (text to an enum, say) needs a cast.
+            let widening = widens(&old.data_type, &new.data_type);
+            let using = if widening || same_base(&old.data_type, &new.data_type) {
+                String::new()
+            } else {
+                format!(" USING {}::{}", ident(name), new.data_type)
+            };
+            let sql = format!("{alter} TYPE {}{collate}{using}", new.data_type);
+            steps.push(if widening {
+                step(sql)
+            } else {
+                lossy(
+                    sql,
+                    format!(
+                        "changes {table_name}.{name} from {} to {}, which may lose data or fail on existing rows",
+                        old.data_type, new.data_type
+                    ),
+                )
+            });
+        }
+        let old_default = if retyped { None } else { old.default.as_ref() };
+        if old_default != new.default.as_ref() {
+            steps.push(step(match &new.default {
+                Some(default) => format!("{alter} SET DEFAULT {default}"),
+                None => format!("{alter} DROP DEFAULT"),
+            }));
+        }
+        if old.not_null != new.not_null {
+            steps.push(step(format!("{alter} {} NOT NULL", if new.not_null { "SET" } else { "DROP" })));
+        }
+        match (&old.identity, &new.identity) {
+            (None, Some(identity)) => steps.push(step(format!(
+                "{alter} ADD{}",
+                identity_clause(identity.always, &sequence_options(&identity.options))
+            ))),
+            (Some(before), Some(after)) => {
+                if before.always != after.always {
+                    let kind = if after.always { "ALWAYS" } else { "BY DEFAULT" };
+                    steps.push(step(format!("{alter} SET GENERATED {kind}")));
+                }
+                if before.options != after.options {
+                    steps.push(step(format!("{alter} {}", all_sequence_options(&after.options, "SET "))));
+                }
+            }
+            _ => {}
+        }
+        if old.comment != new.comment {
+            self.script.comments.push(comment_on_column(table_name, name, new.comment.as_deref()));
+        }
+    }
+
+    fn constraints(&mut self, table: &str, old: &Table, new: &Table) {
+        let script = &mut self.script;
+        let renames = renamed(&old.constraints, &new.constraints, |a, b| a == b);
+        for &(before, after) in &renames {
+            script.renames.push(step(format!(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                ident(table),
+                ident(before),
+                ident(after)
+            )));
+        }
+        for (name, (before, after)) in differing(&old.constraints, &new.constraints) {
+            if renames.iter().any(|&(b, a)| b == name || a == name) {
+                continue;
+            }
+            if let Some(c) = before {
+                let bucket = if c.kind == ConstraintKind::ForeignKey {
+                    &mut script.drop_foreign_keys
+                } else {
+                    &mut script.drop_constraints
+                };
+                bucket.push(drop_constraint(table, name));
+            }
+            if let Some(c) = after {
+                let bucket = if c.kind == ConstraintKind::ForeignKey {
+                    &mut script.add_foreign_keys
+                } else {
+                    &mut script.add_constraints
+                };
+                bucket.push(add_constraint(table, name, c));
+            }
+        }
+    }
+
+    fn indexes(&mut self, old: &Table, new: &Table) {
+        let script = &mut self.script;
+        let renames = renamed(&old.indexes, &new.indexes, |a, b| a.shape == b.shape);
+        for &(before, after) in &renames {
+            script.renames.push(step(format!("ALTER INDEX {} RENAME TO {}", ident(before), ident(after))));
+        }
+        for (name, (before, after)) in differing(&old.indexes, &new.indexes) {
+            if renames.iter().any(|&(b, a)| b == name || a == name) {
+                continue;
+            }
+            if before.is_some() {
+                script.drop_indexes.push(step(format!("DROP INDEX {}", ident(name))));
+            }
+            if let Some(index) = after {
+                script.create_indexes.push(step(index.definition.clone()));
+            }
+        }
+    }
+
+    /// Views are dropped and created whole: when they change, when a table they read loses or
+    /// retypes a column (PostgreSQL refuses that under a view), and when a view they read is
+    /// rebuilt. So this runs last, once every table has said whether it is rebuilt.
+    fn views(&mut self) {
+        let (from, to) = (self.from, self.to);
+        let mut rebuilt: BTreeSet<&str> = BTreeSet::new();
+        loop {
+            let before = rebuilt.len();
+            for (name, view) in &from.views {
+                let stale = to.views.get(name) != Some(view)
+                    || view
+                        .depends_on
+                        .iter()
+                        .any(|d| self.rebuilt_tables.contains(d) || rebuilt.contains(d.as_str()));
+                if stale {
+                    rebuilt.insert(name);
+                }
+            }
+            if rebuilt.len() == before {
+                break;
+            }
+        }
+        for name in dependency_order(&from.views, &rebuilt).into_iter().rev() {
+            self.script.drop_views.push(step(format!("DROP VIEW {}", ident(name))));
+        }
+        let created: BTreeSet<&str> = to
+            .views
+            .keys()
+            .map(String::as_str)
+            .filter(|name| rebuilt.contains(name) || !from.views.contains_key(*name))
+            .collect();
+        for name in dependency_order(&to.views, &created) {
+            let view = &to.views[name];
+            let options = view.options.as_ref().map(|o| format!(" WITH ({o})")).unwrap_or_default();
+            self.script.create_views.push(step(format!(
+                "CREATE VIEW {}{options} AS\n{}",
+                ident(name),
+                view.definition
+            )));
+        }
+    }
 }
 
 /// A key whose value differs between two maps, with the value on each side (`None` if absent).
@@ -192,272 +689,14 @@ fn renamed<'a, V>(
     pairs
 }
 
-fn enums(
-    from: &Schema,
-    to: &Schema,
-    direction: Direction,
-    script: &mut Script,
-    changes: &mut Changes,
-    rebuilt_tables: &mut BTreeSet<String>,
-) {
-    for (name, (old, new)) in differing(&from.enums, &to.enums) {
-        let type_name = ident(name);
-        match (old, new) {
-            (None, Some(labels)) => script.types.push(step(format!(
-                "CREATE TYPE {type_name} AS ENUM ({})",
-                labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
-            ))),
-            (Some(_), None) => script.drop_types.push(step(format!("DROP TYPE {type_name}"))),
-            (Some(old), Some(new)) if is_subsequence(old, new) => {
-                for (i, label) in new.iter().enumerate().filter(|(_, l)| !old.contains(l)) {
-                    let position = match i {
-                        0 => format!(" BEFORE {}", literal(&new[1])),
-                        _ => format!(" AFTER {}", literal(&new[i - 1])),
-                    };
-                    script
-                        .types
-                        .push(step(format!("ALTER TYPE {type_name} ADD VALUE {}{position}", literal(label))));
-                }
-            }
-            (Some(old), Some(new)) => {
-                let removed: Vec<String> =
-                    old.iter().filter(|l| !new.contains(l)).map(|l| literal(l)).collect();
-                if direction == Direction::Up {
-                    changes.manual.push(if removed.is_empty() {
-                        format!("enum {name} reorders its values, which PostgreSQL cannot do in place")
-                    } else {
-                        format!(
-                            "enum {name} loses value {}: decide what rows holding it become, then rebuild the type",
-                            removed.join(", ")
-                        )
-                    });
-                } else {
-                    rebuild_enum(name, new, &removed, from, to, script, rebuilt_tables);
-                }
-            }
-            (None, None) => {}
-        }
-    }
-}
-
 fn is_subsequence(old: &[String], new: &[String]) -> bool {
     let mut rest = new.iter();
     old.iter().all(|label| rest.any(|l| l == label))
 }
 
-/// Replaces enum `name` by one with `labels`, converting the columns that use it: the only way
-/// to drop a value. Fails, as it should, while a row still holds a removed value.
-fn rebuild_enum(
-    name: &str,
-    labels: &[String],
-    removed: &[String],
-    from: &Schema,
-    to: &Schema,
-    script: &mut Script,
-    rebuilt_tables: &mut BTreeSet<String>,
-) {
-    let type_name = ident(name);
-    let old_name = format!("{name}_old");
-    let loss = format!(
-        "rebuilds enum {name} without {}; fails while a row still holds one",
-        if removed.is_empty() { "its old order".to_owned() } else { removed.join(", ") }
-    );
-    script.types.push(lossy(format!("ALTER TYPE {type_name} RENAME TO {}", ident(&old_name)), loss));
-    script.types.push(step(format!(
-        "CREATE TYPE {type_name} AS ENUM ({})",
-        labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
-    )));
-    let array = format!("{type_name}[]");
-    for (table_name, table) in &from.tables {
-        for (column_name, column) in &table.columns {
-            let kept = to.tables.get(table_name).is_some_and(|t| t.columns.contains_key(column_name));
-            let cast = match column.data_type.as_str() {
-                t if t == type_name => "text",
-                t if t == array => "text[]",
-                _ => continue,
-            };
-            if !kept {
-                continue;
-            }
-            rebuilt_tables.insert(table_name.clone());
-            let alter = format!("ALTER TABLE {} ALTER COLUMN {}", ident(table_name), ident(column_name));
-            // The old default is typed with the old enum: drop it, convert, then set it again.
-            if column.default.is_some() {
-                script.types.push(step(format!("{alter} DROP DEFAULT")));
-            }
-            let column_sql = ident(column_name);
-            script.types.push(step(format!(
-                "{alter} TYPE {} USING {column_sql}::{cast}::{}",
-                column.data_type, column.data_type
-            )));
-            if let Some(default) = to.tables[table_name].columns[column_name].default.as_ref() {
-                script.types.push(step(format!("{alter} SET DEFAULT {default}")));
-            }
-        }
-    }
-    script.types.push(step(format!("DROP TYPE {}", ident(&old_name))));
-}
-
-fn sequences(from: &Schema, to: &Schema, script: &mut Script) {
-    let renames = renamed(&from.sequences, &to.sequences, |a, b| a == b);
-    for &(old, new) in &renames {
-        script.renames.push(step(format!("ALTER SEQUENCE {} RENAME TO {}", ident(old), ident(new))));
-    }
-    let renamed_old: BTreeSet<&str> = renames.iter().map(|&(old, _)| old).collect();
-    let renamed_new: BTreeSet<&str> = renames.iter().map(|&(_, new)| new).collect();
-    for (name, (old, new)) in differing(&from.sequences, &to.sequences) {
-        let sequence_name = ident(name);
-        match (old, new) {
-            (None, Some(_)) if renamed_new.contains(name.as_str()) => {}
-            (Some(_), None) if renamed_old.contains(name.as_str()) => {}
-            (None, Some(new)) => {
-                let options = sequence_options(&new.options);
-                let options = if options.is_empty() { options } else { format!(" {options}") };
-                script.sequences.push(step(format!(
-                    "CREATE SEQUENCE {sequence_name}{}{options}",
-                    sequence_type(&new.options)
-                )));
-                owner(name, None, new, script);
-            }
-            (Some(old), None) => {
-                // A sequence OWNED BY a column that goes away goes with it.
-                let dropped_with_owner = old.owned_by.as_ref().is_some_and(|(table, column)| {
-                    to.tables.get(table).is_none_or(|t| !t.columns.contains_key(column))
-                });
-                if !dropped_with_owner {
-                    script.drop_sequences.push(step(format!("DROP SEQUENCE {sequence_name}")));
-                }
-            }
-            (Some(old), Some(new)) => {
-                if old.options != new.options {
-                    script.sequences.push(step(format!(
-                        "ALTER SEQUENCE {sequence_name} AS {} {}",
-                        new.options.data_type,
-                        all_sequence_options(&new.options, "")
-                    )));
-                }
-                owner(name, Some(old), new, script);
-            }
-            (None, None) => {}
-        }
-    }
-}
-
-/// `OWNED BY`, set once the owning column exists.
-fn owner(name: &str, old: Option<&Sequence>, new: &Sequence, script: &mut Script) {
-    if old.and_then(|o| o.owned_by.as_ref()) == new.owned_by.as_ref() {
-        return;
-    }
-    let owner = match &new.owned_by {
-        Some((table, column)) => format!("{}.{}", ident(table), ident(column)),
-        None => "NONE".to_owned(),
-    };
-    script.sequence_owners.push(step(format!("ALTER SEQUENCE {} OWNED BY {owner}", ident(name))));
-}
-
-fn functions(from: &Schema, to: &Schema, script: &mut Script) {
-    for (_, (old, new)) in differing(&from.functions, &to.functions) {
-        match (old, new) {
-            // `pg_get_functiondef` writes CREATE OR REPLACE: it creates and changes alike.
-            (_, Some(new)) => script.functions.push(step(new.definition.clone())),
-            (Some(old), None) => script.drop_functions.push(step(format!(
-                "DROP {} {}({})",
-                if old.procedure { "PROCEDURE" } else { "FUNCTION" },
-                ident(&old.name),
-                old.arguments
-            ))),
-            (None, None) => {}
-        }
-    }
-    if !script.functions.is_empty() {
-        // A SQL function's body is checked against tables that may only be created below;
-        // pg_dump does the same. LOCAL: it ends with the migration's transaction.
-        script.functions.insert(0, step("SET LOCAL check_function_bodies = off".to_owned()));
-    }
-}
-
-fn tables(
-    from: &Schema,
-    to: &Schema,
-    direction: Direction,
-    script: &mut Script,
-    changes: &mut Changes,
-    rebuilt_tables: &mut BTreeSet<String>,
-) {
-    let dropped: Vec<&String> = from.tables.keys().filter(|t| !to.tables.contains_key(*t)).collect();
-    let created: Vec<&String> = to.tables.keys().filter(|t| !from.tables.contains_key(*t)).collect();
-    if direction == Direction::Up && !dropped.is_empty() && !created.is_empty() {
-        changes.hints.push(format!(
-            "table(s) {} dropped and {} created: if one is a rename, mark it in backend/schema.sql with \
-             `-- renamed from: old_name` on its CREATE TABLE line, or its rows are lost",
-            names(&dropped),
-            names(&created)
-        ));
-    }
-    for name in &dropped {
-        let table = &from.tables[*name];
-        // Dropping tables one by one, a foreign key between two of them must go first.
-        for (constraint, c) in &table.constraints {
-            let to_dropped = c.references.as_ref().is_some_and(|r| r != *name && dropped.contains(&r));
-            if to_dropped {
-                script.drop_foreign_keys.push(drop_constraint(name, constraint));
-            }
-        }
-        script.drop_tables.push(lossy(
-            format!("DROP TABLE {}", ident(name)),
-            format!("drops table {name} and all its rows"),
-        ));
-    }
-    for name in &created {
-        create_table(name, &to.tables[*name], script);
-    }
-    for (name, old) in &from.tables {
-        if let Some(new) = to.tables.get(name)
-            && old != new
-        {
-            alter_table(name, old, new, direction, script, changes, rebuilt_tables);
-        }
-    }
-}
-
 /// `a, b and c` in backquotes, for messages.
 fn names(list: &[&String]) -> String {
     list.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-}
-
-fn create_table(name: &str, table: &Table, script: &mut Script) {
-    let mut lines: Vec<String> = table
-        .column_order()
-        .into_iter()
-        .map(|column| format!("    {}", column_definition(column, &table.columns[column])))
-        .collect();
-    // Every constraint but foreign keys fits inside: those wait until every table exists.
-    let mut inline: Vec<(&String, &Constraint)> =
-        table.constraints.iter().filter(|(_, c)| c.kind != ConstraintKind::ForeignKey).collect();
-    inline.sort_by_key(|(name, c)| (c.kind, *name));
-    for (constraint, c) in inline {
-        lines.push(format!("    CONSTRAINT {} {}", ident(constraint), c.definition));
-    }
-    script.create_tables.push(step(format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"))));
-    for (constraint, c) in &table.constraints {
-        if c.kind == ConstraintKind::ForeignKey {
-            script.add_foreign_keys.push(add_constraint(name, constraint, c));
-        }
-    }
-    for index in table.indexes.values() {
-        script.create_indexes.push(step(index.definition.clone()));
-    }
-    for trigger in table.triggers.values() {
-        script.create_triggers.push(step(trigger.clone()));
-    }
-    if table.comment.is_some() {
-        script.comments.push(comment_on_table(name, table.comment.as_deref()));
-    }
-    for (column, c) in &table.columns {
-        if c.comment.is_some() {
-            script.comments.push(comment_on_column(name, column, c.comment.as_deref()));
-        }
-    }
 }
 
 /// A column as `CREATE TABLE` and `ADD COLUMN` take it.
@@ -501,237 +740,6 @@ fn comment_on_table(table: &str, comment: Option<&str>) -> Step {
 
 fn comment_on_column(table: &str, column: &str, comment: Option<&str>) -> Step {
     step(format!("COMMENT ON COLUMN {}.{} IS {}", ident(table), ident(column), comment_value(comment)))
-}
-
-fn alter_table(
-    name: &str,
-    old: &Table,
-    new: &Table,
-    direction: Direction,
-    script: &mut Script,
-    changes: &mut Changes,
-    rebuilt_tables: &mut BTreeSet<String>,
-) {
-    let table = ident(name);
-    if old.comment != new.comment {
-        script.comments.push(comment_on_table(name, new.comment.as_deref()));
-    }
-    let dropped: Vec<&String> = old.columns.keys().filter(|c| !new.columns.contains_key(*c)).collect();
-    let added: Vec<&String> = new.columns.keys().filter(|c| !old.columns.contains_key(*c)).collect();
-    if direction == Direction::Up && !dropped.is_empty() && !added.is_empty() {
-        changes.hints.push(format!(
-            "table {name}: column(s) {} dropped and {} added: if one is a rename, mark it in \
-             backend/schema.sql with `-- renamed from: old_name` on the column, or its data is lost",
-            names(&dropped),
-            names(&added)
-        ));
-    }
-    for column in &dropped {
-        rebuilt_tables.insert(name.to_owned());
-        script.drop_columns.push(lossy(
-            format!("ALTER TABLE {table} DROP COLUMN {}", ident(column)),
-            format!("drops column {name}.{column} and its data"),
-        ));
-    }
-    for column in new.column_order().into_iter().filter(|c| !old.columns.contains_key(*c)) {
-        let c = &new.columns[column];
-        if c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none() {
-            changes.hints.push(format!(
-                "adding {name}.{column} NOT NULL without a default fails if {name} has rows: add a default, \
-                 or add it nullable, fill it, then set NOT NULL"
-            ));
-        }
-        script
-            .add_columns
-            .push(step(format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(column, c))));
-        if c.comment.is_some() {
-            script.comments.push(comment_on_column(name, column, c.comment.as_deref()));
-        }
-    }
-    for (column, old_column) in &old.columns {
-        if let Some(new_column) = new.columns.get(column)
-            && old_column != new_column
-        {
-            alter_column(name, column, old_column, new_column, script, changes, rebuilt_tables);
-        }
-    }
-    constraints(name, old, new, script);
-    indexes(old, new, script);
-    for (trigger, (before, after)) in differing(&old.triggers, &new.triggers) {
-        if before.is_some() {
-            script.drop_triggers.push(step(format!("DROP TRIGGER {} ON {table}", ident(trigger))));
-        }
-        if let Some(definition) = after {
-            script.create_triggers.push(step(definition.clone()));
-        }
-    }
-}
-
-fn alter_column(
-    table_name: &str,
-    name: &str,
-    old: &Column,
-    new: &Column,
-    script: &mut Script,
-    changes: &mut Changes,
-    rebuilt_tables: &mut BTreeSet<String>,
-) {
-    if old.generated != new.generated {
-        changes.manual.push(format!(
-            "column {table_name}.{name} changes how it is generated, which PostgreSQL cannot alter in place"
-        ));
-        return;
-    }
-    let alter = format!("ALTER TABLE {} ALTER COLUMN {}", ident(table_name), ident(name));
-    let steps = &mut script.alter_columns;
-    let retyped = old.data_type != new.data_type || old.collation != new.collation;
-    if old.identity.is_some() && new.identity.is_none() {
-        steps.push(step(format!("{alter} DROP IDENTITY")));
-    }
-    // The old default may not convert to the new type: drop it first, set the new one after.
-    if retyped && old.default.is_some() {
-        steps.push(step(format!("{alter} DROP DEFAULT")));
-    }
-    if retyped {
-        rebuilt_tables.insert(table_name.to_owned());
-        let collate = new.collation.as_ref().map(|c| format!(" COLLATE {c}")).unwrap_or_default();
-        // Widenings convert implicitly; anything else (text to an enum, say) needs a cast.
-        let widening = widens(&old.data_type, &new.data_type);
-        let using = if widening || same_base(&old.data_type, &new.data_type) {
-            String::new()
-        } else {
-            format!(" USING {}::{}", ident(name), new.data_type)
-        };
-        let sql = format!("{alter} TYPE {}{collate}{using}", new.data_type);
-        steps.push(if widening {
-            step(sql)
-        } else {
-            lossy(
-                sql,
-                format!(
-                    "changes {table_name}.{name} from {} to {}, which may lose data or fail on existing rows",
-                    old.data_type, new.data_type
-                ),
-            )
-        });
-    }
-    let old_default = if retyped { None } else { old.default.as_ref() };
-    if old_default != new.default.as_ref() {
-        steps.push(step(match &new.default {
-            Some(default) => format!("{alter} SET DEFAULT {default}"),
-            None => format!("{alter} DROP DEFAULT"),
-        }));
-    }
-    if old.not_null != new.not_null {
-        steps.push(step(format!("{alter} {} NOT NULL", if new.not_null { "SET" } else { "DROP" })));
-    }
-    match (&old.identity, &new.identity) {
-        (None, Some(identity)) => steps.push(step(format!(
-            "{alter} ADD{}",
-            identity_clause(identity.always, &sequence_options(&identity.options))
-        ))),
-        (Some(before), Some(after)) => {
-            if before.always != after.always {
-                let kind = if after.always { "ALWAYS" } else { "BY DEFAULT" };
-                steps.push(step(format!("{alter} SET GENERATED {kind}")));
-            }
-            if before.options != after.options {
-                steps.push(step(format!("{alter} {}", all_sequence_options(&after.options, "SET "))));
-            }
-        }
-        _ => {}
-    }
-    if old.comment != new.comment {
-        script.comments.push(comment_on_column(table_name, name, new.comment.as_deref()));
-    }
-}
-
-fn constraints(table: &str, old: &Table, new: &Table, script: &mut Script) {
-    let renames = renamed(&old.constraints, &new.constraints, |a, b| a == b);
-    for &(before, after) in &renames {
-        script.renames.push(step(format!(
-            "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
-            ident(table),
-            ident(before),
-            ident(after)
-        )));
-    }
-    for (name, (before, after)) in differing(&old.constraints, &new.constraints) {
-        if renames.iter().any(|&(b, a)| b == name || a == name) {
-            continue;
-        }
-        if let Some(c) = before {
-            let bucket = if c.kind == ConstraintKind::ForeignKey {
-                &mut script.drop_foreign_keys
-            } else {
-                &mut script.drop_constraints
-            };
-            bucket.push(drop_constraint(table, name));
-        }
-        if let Some(c) = after {
-            let bucket = if c.kind == ConstraintKind::ForeignKey {
-                &mut script.add_foreign_keys
-            } else {
-                &mut script.add_constraints
-            };
-            bucket.push(add_constraint(table, name, c));
-        }
-    }
-}
-
-fn indexes(old: &Table, new: &Table, script: &mut Script) {
-    let renames = renamed(&old.indexes, &new.indexes, |a, b| a.shape == b.shape);
-    for &(before, after) in &renames {
-        script.renames.push(step(format!("ALTER INDEX {} RENAME TO {}", ident(before), ident(after))));
-    }
-    for (name, (before, after)) in differing(&old.indexes, &new.indexes) {
-        if renames.iter().any(|&(b, a)| b == name || a == name) {
-            continue;
-        }
-        if before.is_some() {
-            script.drop_indexes.push(step(format!("DROP INDEX {}", ident(name))));
-        }
-        if let Some(index) = after {
-            script.create_indexes.push(step(index.definition.clone()));
-        }
-    }
-}
-
-/// Views are dropped and created whole: when they change, when a table they read loses or
-/// retypes a column (PostgreSQL refuses that under a view), and when a view they read is rebuilt.
-fn views(from: &Schema, to: &Schema, rebuilt_tables: &BTreeSet<String>, script: &mut Script) {
-    let mut rebuilt: BTreeSet<&str> = BTreeSet::new();
-    loop {
-        let before = rebuilt.len();
-        for (name, view) in &from.views {
-            let stale = to.views.get(name) != Some(view)
-                || view.depends_on.iter().any(|d| rebuilt_tables.contains(d) || rebuilt.contains(d.as_str()));
-            if stale {
-                rebuilt.insert(name);
-            }
-        }
-        if rebuilt.len() == before {
-            break;
-        }
-    }
-    for name in dependency_order(&from.views, &rebuilt).into_iter().rev() {
-        script.drop_views.push(step(format!("DROP VIEW {}", ident(name))));
-    }
-    let created: BTreeSet<&str> = to
-        .views
-        .keys()
-        .map(String::as_str)
-        .filter(|name| rebuilt.contains(name) || !from.views.contains_key(*name))
-        .collect();
-    for name in dependency_order(&to.views, &created) {
-        let view = &to.views[name];
-        let options = view.options.as_ref().map(|o| format!(" WITH ({o})")).unwrap_or_default();
-        script.create_views.push(step(format!(
-            "CREATE VIEW {}{options} AS\n{}",
-            ident(name),
-            view.definition
-        )));
-    }
 }
 
 /// `chosen` views ordered so that each comes after the views it reads.

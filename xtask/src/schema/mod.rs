@@ -2,9 +2,11 @@
 //!
 //! [`introspect`] reads one database's `public` schema from the system catalogs into a [`Schema`];
 //! [`diff::changes`] lists the statements that turn one `Schema` into another; [`declared`]
-//! reads `backend/schema.sql`: its statements and its `-- renamed from:` notes. Every definition is kept in the
-//! server's own normalized text (`pg_get_indexdef`, `format_type`, ...), so two databases built
-//! from different SQL compare equal exactly when PostgreSQL sees the same schema.
+//! reads `backend/schema.sql`: its statements and its `-- renamed from:` notes, which
+//! [`renames`] checks and turns into rename steps; [`prove`] runs generated scripts on a scratch
+//! database. Every definition is kept in the server's own normalized text (`pg_get_indexdef`,
+//! `format_type`, ...), so two databases built from different SQL compare equal exactly when
+//! PostgreSQL sees the same schema.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
@@ -13,6 +15,8 @@ pub mod autogenerate;
 pub mod declared;
 pub mod diff;
 pub mod introspect;
+pub mod prove;
+pub mod renames;
 pub mod sql;
 
 pub use introspect::introspect;

@@ -1,0 +1,80 @@
+//! Running generated scripts on a scratch database, to prove them before anything is written.
+//!
+//! Renames are carried out in a transaction that is rolled back, and the schema is introspected
+//! there: the server itself rewrites every index, constraint and view that mentions the old
+//! name, so the diff that follows sees the new names. The proof runs the up script, which must
+//! land exactly on the declared schema, then the down script, which must bring the migrations'
+//! schema back; each in one transaction, as `cargo xtask migrate` runs them.
+
+use anyhow::{Result, anyhow, bail};
+use sqlx::{Connection, Executor, PgConnection};
+
+use super::diff::Step;
+use super::{Schema, introspect};
+use crate::pg;
+
+/// The schema as it would be after `steps`, which run in a transaction that is rolled back.
+pub async fn introspect_after(conn: &mut PgConnection, steps: &[Step], schema: &Schema) -> Result<Schema> {
+    if steps.is_empty() {
+        return Ok(schema.clone());
+    }
+    let mut tx = conn.begin().await?;
+    for step in steps {
+        tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(step.sql.clone())))
+            .await
+            .map_err(|err| anyhow!("cannot carry out the rename `{}`: {err}", step.sql))?;
+    }
+    let renamed = introspect(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(renamed)
+}
+
+/// Runs `up` then `down` on `conn`, a database built from the migrations, checking that each
+/// lands exactly on the schema it should (`after`, from the file shown as `declared`, then
+/// `before`); fails with what is left over.
+pub async fn prove(
+    conn: &mut PgConnection,
+    up: &str,
+    down: &str,
+    before: &Schema,
+    after: &Schema,
+    declared: &str,
+) -> Result<()> {
+    for (which, script, expected, target) in
+        [("up", up, after, declared), ("down", down, before, "the migrations")]
+    {
+        run(conn, which, script).await?;
+        let reached = introspect(conn).await?;
+        let left = reached.differences(expected);
+        if !left.is_empty() {
+            bail!(
+                "the generated {which} script does not reach {target} exactly, so nothing was written; \
+                 write this migration by hand (`cargo xtask revision -m NAME`). Left over after it ran:\n  {}\n\
+                 The {which} script was:\n{script}",
+                left.join("\n  ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs a generated script in one transaction, as `cargo xtask migrate` would.
+async fn run(conn: &mut PgConnection, which: &str, script: &str) -> Result<()> {
+    let mut tx = conn.begin().await?;
+    let result = tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(script.to_owned()))).await;
+    if let Err(err) = result {
+        let (message, location) = pg::located(&err, script, 0);
+        // 55P04: an enum value added by this transaction cannot be used before it commits.
+        let advice = if pg::sqlstate(&err).as_deref() == Some("55P04") {
+            "add the enum value alone, autogenerate, then use it and autogenerate again"
+        } else {
+            "write this migration by hand (`cargo xtask revision -m NAME`)"
+        };
+        bail!(
+            "the generated {which} script fails on a scratch copy of the migrations{location}: {message}; \
+             nothing was written; {advice}. The script was:\n{script}"
+        );
+    }
+    tx.commit().await?;
+    Ok(())
+}
