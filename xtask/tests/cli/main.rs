@@ -7,6 +7,7 @@ mod connection;
 mod downgrade;
 mod help;
 mod history;
+mod layers;
 mod local_server;
 mod migrate;
 mod revision;
