@@ -3,11 +3,21 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use dburl::{ConfigError, DbUrl};
+use dburl::{ConfigError, DbUrl, Settings};
+
+/// Every setting: the environment over `<root>/.env`, which is read now, once.
+pub fn settings(root: &Path) -> Settings {
+    Settings::load(&root.join(".env"))
+}
 
 /// The configured database: `DB_URL`, else `DATABASE_URL`, from the environment, else `<root>/.env`.
 pub fn load(root: &Path) -> Result<DbUrl> {
-    let url = DbUrl::from_env(&root.join(".env")).map_err(|err| match err {
+    db_url(&settings(root))
+}
+
+/// The database `settings` name, with advice when none is configured.
+pub fn db_url(settings: &Settings) -> Result<DbUrl> {
+    let url = settings.db_url().map_err(|err| match err {
         ConfigError::MissingUrl => {
             anyhow!("{err}; run `cargo xtask db-setup` (it creates .env from .env.example) or set DB_URL")
         }

@@ -1,12 +1,12 @@
 //! `test`: everything CI checks, in the order that fails fastest.
 
 use anyhow::{Context, Result};
-use dburl::{DbUrl, Origin};
+use dburl::DbUrl;
 use xshell::{Shell, cmd};
 
 use crate::prepare::prepare;
 use crate::project::Project;
-use crate::{autogenerate, flags};
+use crate::{autogenerate, config, flags};
 
 impl flags::Test {
     /// Runs `cargo xtask test`: fmt, the offline-data and declared-schema checks, clippy, then the
@@ -33,11 +33,13 @@ impl flags::Test {
     }
 }
 
-/// The server tests create their databases on: `TEST_DB_URL`, else the configured database's.
+/// The server tests create their databases on: `TEST_DB_URL`, else the configured database's,
+/// each from the environment, else `.env`.
 pub fn test_server(project: &Project) -> Result<DbUrl> {
-    let server = match std::env::var("TEST_DB_URL") {
-        Ok(url) if !url.trim().is_empty() => DbUrl::parse(&url, Origin::Environment("TEST_DB_URL"))?,
-        _ => project.db_url().context("the tests need a PostgreSQL server: set TEST_DB_URL")?,
+    let settings = config::settings(&project.root);
+    let server = match settings.get("TEST_DB_URL")? {
+        Some((url, origin)) => DbUrl::parse(&url, origin)?,
+        None => config::db_url(&settings).context("the tests need a PostgreSQL server: set TEST_DB_URL")?,
     };
     Ok(server.with_database("postgres"))
 }

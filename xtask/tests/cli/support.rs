@@ -9,7 +9,8 @@ use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
 use tokio::runtime::Runtime;
 use xtask::project::Project;
 
-/// The server tests run on: TEST_DB_URL, else the project's DB_URL/DATABASE_URL/.env.
+/// The server tests run on: TEST_DB_URL, else the project's DB_URL/DATABASE_URL, each from the
+/// environment, else `.env`.
 pub fn server() -> DbUrl {
     xtask::suite::test_server(&Project::new(None, None)).expect("a PostgreSQL server for the tests")
 }
