@@ -98,9 +98,12 @@ pub enum ConfigError {
 /// unset, as a shell's `DB_URL= cargo run` means "none". A `.env` that cannot be read or parsed
 /// fails only the lookups that reach it: a broken `.env` cannot fail a fully exported setup.
 pub struct Settings {
-    env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: Box<Lookup>,
     dotenv: Result<HashMap<String, String>, DotEnvFailure>,
 }
+
+/// The process environment, or a test's stand-in for it.
+type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 /// Why `.env` could not be had, kept so that each lookup reaching it can say so.
 #[derive(Debug, Clone)]
