@@ -178,6 +178,8 @@ pub struct DbUrl {
 
 impl DbUrl {
     /// Shorthand for [`Settings::new`]`(env, dotenv_path).`[`db_url`](Settings::db_url)`()`.
+    ///
+    /// The rule is [`Settings::db_url`]'s alone; this stays for callers that want only the URL.
     pub fn from_sources(
         env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
         dotenv_path: &Path,
