@@ -2,11 +2,9 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use backend::http::{AppState, ServerConfig};
-use backend::{Config, Repository};
-use sqlx::postgres::PgPoolOptions;
+use backend::http::AppState;
+use backend::{Hasher, Repository, Settings};
 use tokio::net::TcpListener;
 
 const HELP: &str = "\
@@ -41,7 +39,7 @@ fn main() -> ExitCode {
         }
     }
     // The blocking pool runs argon2 (19 MiB of work memory per hash), at most one per core at
-    // a time (see `AppState`). glibc keeps that memory in each thread that ran a hash, ~100 MiB
+    // a time (see `Hasher`). glibc keeps that memory in each thread that ran a hash, ~100 MiB
     // a thread after a burst: as many threads as cores bounds it, where tokio's default (512,
     // spawned on demand) let a login burst leave 4 threads and 460 MiB behind.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -64,22 +62,18 @@ fn main() -> ExitCode {
 }
 
 async fn run(dev: bool) -> Result<(), String> {
-    let database = Config::from_env()
-        .map_err(|err| format!("{err}; run `cargo xtask db-setup` (it creates .env) or set DB_URL"))?;
-    // Settings first: a refused secret should not wait for a database connection to be said.
-    let settings = ServerConfig::from_env(Path::new(".env"), dev).map_err(|err| err.to_string())?;
+    // Every setting before connecting: a refused secret should not wait for a database
+    // connection to be said.
+    let settings =
+        Settings::read(&dburl::Settings::load(Path::new(".env")), dev).map_err(|err| err.to_string())?;
     for warning in &settings.warnings {
         eprintln!("warning: {warning}");
     }
+    let database = &settings.database;
 
-    // A request waits at most 5 s for a connection, then gets a 503, instead of sqlx's 30 s.
-    let pool = PgPoolOptions::new()
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_with(database.connect_options())
-        .await
-        .map_err(|err| {
-            format!("cannot connect to {database} ({err}); is PostgreSQL running? `cargo xtask db-setup` creates the database")
-        })?;
+    let pool = backend::connect(&settings).await.map_err(|err| {
+        format!("cannot connect to {database} ({err}); is PostgreSQL running? `cargo xtask db-setup` creates the database")
+    })?;
     let repo = Repository::new(pool);
     match repo.schema_status().await {
         Ok(status) if !status.is_current() => eprintln!(
@@ -96,7 +90,7 @@ async fn run(dev: bool) -> Result<(), String> {
     })?;
     let address = listener.local_addr().map_err(|err| err.to_string())?;
     println!("ReferAI API listening on http://{address} (database {database})");
-    backend::http::serve(listener, AppState::new(repo, &settings), shutdown_signal())
+    backend::http::serve(listener, AppState::new(repo, Hasher::new(), &settings), shutdown_signal())
         .await
         .map_err(|err| format!("the server stopped: {err}"))
 }

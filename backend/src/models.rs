@@ -24,7 +24,8 @@ pub struct ActionId(pub i64);
 /// A registered user.
 ///
 /// Carries no password hash at all, so no serialisation or log line can leak it; the hash is read
-/// only inside [`Repository::verify_login`](crate::Repository::verify_login).
+/// only by [`Repository::find_user_with_password_hash`](crate::Repository::find_user_with_password_hash),
+/// for [`accounts::login`](crate::accounts::login).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     /// The user's id.

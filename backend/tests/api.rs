@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use backend::http::config::JWT_SECRET_PLACEHOLDER;
 use backend::http::token::Claims;
-use backend::http::{AppState, ServerConfig, TokenKeys};
-use backend::{ActionId, Repository, UserId, Verdict};
+use backend::http::{AppState, TokenKeys};
+use backend::settings::JWT_SECRET_PLACEHOLDER;
+use backend::{ActionId, DbUrl, Hasher, Origin, Repository, Settings, UserId, Verdict, accounts};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::header::{self, HeaderMap};
@@ -40,14 +40,15 @@ struct Server {
 
 impl Server {
     async fn start(pool: PgPool) -> Server {
-        Server::start_with(pool, ServerConfig::for_tests(SECRET)).await
+        let settings = Settings::for_tests(test_db_url(&pool), SECRET);
+        Server::start_with(pool, settings).await
     }
 
-    async fn start_with(pool: PgPool, config: ServerConfig) -> Server {
+    async fn start_with(pool: PgPool, settings: Settings) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = AppState::new(Repository::new(pool.clone()), &config);
+        let state = AppState::new(Repository::new(pool.clone()), Hasher::new(), &settings);
         let task = tokio::spawn(backend::http::serve(listener, state, async {
             let _ = stopped.await;
         }));
@@ -236,10 +237,11 @@ fn data_dir() -> PathBuf {
 /// the admin's.
 async fn seed(pool: &PgPool) -> Seeded {
     let fixtures = fixtures::Fixtures::load(&data_dir()).unwrap();
-    let repo = Repository::new(pool.clone());
+    let (repo, hasher) = (Repository::new(pool.clone()), Hasher::new());
     let mut users = Vec::new();
     for user in &fixtures.users {
-        users.push((user.email.clone(), repo.create_user(&user.email, &user.password).await.unwrap().id));
+        let id = accounts::register(&repo, &hasher, &user.email, &user.password).await.unwrap().id;
+        users.push((user.email.clone(), id));
     }
     let mut first = None;
     for action in &fixtures.actions {
@@ -313,7 +315,7 @@ async fn the_seeded_admin_logs_in_and_reads_the_seeded_action_clips_and_predicti
     let login = login.json();
     assert_eq!(login["token_type"], "Bearer");
     assert_eq!(login["user"]["email"], "admin@admin.com");
-    assert_eq!(login["expires_in"], backend::http::config::DEFAULT_TOKEN_TTL.as_secs());
+    assert_eq!(login["expires_in"], backend::settings::DEFAULT_TOKEN_TTL.as_secs());
     let token = login["token"].as_str().unwrap();
     let admin_id = TokenKeys::new(SECRET).verify(token, OffsetDateTime::now_utc()).unwrap();
     assert_eq!(login["user"]["id"], admin_id.0);
@@ -539,8 +541,8 @@ async fn an_upload_with_another_clip_count_or_a_bad_part_is_422_and_writes_nothi
 #[sqlx::test(migrations = "../migrations")]
 async fn a_clip_over_the_configured_limit_is_413_and_writes_nothing(pool: PgPool) {
     let limit = 64 * 1024;
-    let config = ServerConfig { max_clip_bytes: limit, ..ServerConfig::for_tests(SECRET) };
-    let server = Server::start_with(pool, config).await;
+    let settings = Settings { max_clip_bytes: limit, ..Settings::for_tests(test_db_url(&pool), SECRET) };
+    let server = Server::start_with(pool, settings).await;
     let (client, _) = server.register("ref@club.org").await;
 
     // Exactly at the limit is accepted.
@@ -737,7 +739,7 @@ async fn health_is_503_on_a_database_never_migrated(pool: PgPool) {
 async fn health_is_503_when_the_database_is_unreachable() {
     // A port nothing listens on: bound, then closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let options = backend::Config::from_url(&format!("postgres://nobody@127.0.0.1:{port}/nowhere"))
+    let options = DbUrl::parse(&format!("postgres://nobody@127.0.0.1:{port}/nowhere"), Origin::Given)
         .unwrap()
         .connect_options();
     let pool = sqlx::postgres::PgPoolOptions::new()
@@ -774,15 +776,16 @@ async fn unknown_paths_ids_and_methods_answer_in_the_error_format(pool: PgPool) 
 // ---------------------------------------------------------------------------------------------
 // The binary: `cargo run -p backend`
 
-/// The test database's URL for a child process.
-fn database_url(pool: &PgPool) -> String {
+/// The test database's URL: the server of `DATABASE_URL`, the pool's database.
+fn test_db_url(pool: &PgPool) -> DbUrl {
     let server = std::env::var("DATABASE_URL").expect("the tests need DATABASE_URL");
     let database = pool.connect_options().get_database().unwrap().to_owned();
-    dburl::DbUrl::parse(&server, dburl::Origin::Given)
-        .unwrap()
-        .with_database(&database)
-        .secret_url()
-        .to_owned()
+    DbUrl::parse(&server, Origin::Given).unwrap().with_database(&database)
+}
+
+/// The test database's URL for a child process.
+fn database_url(pool: &PgPool) -> String {
+    test_db_url(pool).secret_url().to_owned()
 }
 
 fn backend_command(pool: &PgPool, dir: &Path, secret: &str) -> Command {

@@ -5,8 +5,8 @@
 //! placeholder hash, as a debug build spends about half a second per hash.
 
 use backend::{
-    ActionId, CLIPS_PER_ACTION, Config, Error, FoulProbabilities, ModelInfo, ModelResults, Repository,
-    SeverityProbabilities, UserId, Verdict, constraint,
+    ActionId, CLIPS_PER_ACTION, DbUrl, Error, FoulProbabilities, Hasher, ModelInfo, ModelResults, Origin,
+    Repository, Settings, SeverityProbabilities, UserId, Verdict, accounts, constraint,
 };
 use sqlx::PgPool;
 
@@ -63,8 +63,8 @@ async fn row_counts(pool: &PgPool) -> (i64, i64, i64) {
 #[tokio::test]
 async fn connect_opens_a_pool_on_the_configured_database() {
     let url = std::env::var("DATABASE_URL").expect("the tests need DATABASE_URL");
-    let config = Config::from_url(&url).unwrap();
-    let pool = backend::connect(&config).await.unwrap();
+    let settings = Settings::for_tests(DbUrl::parse(&url, Origin::Given).unwrap(), b"unused");
+    let pool = backend::connect(&settings).await.unwrap();
     let answer = sqlx::query_scalar!(r#"SELECT 6 * 7 AS "answer!""#).fetch_one(&pool).await.unwrap();
     assert_eq!(answer, 42);
 }
@@ -72,7 +72,7 @@ async fn connect_opens_a_pool_on_the_configured_database() {
 #[sqlx::test(migrations = "../migrations")]
 async fn created_user_is_found_by_email_and_stored_with_an_argon2id_hash(pool: PgPool) {
     let repo = Repository::new(pool.clone());
-    let user = repo.create_user("ref@example.com", "correct horse").await.unwrap();
+    let user = accounts::register(&repo, &Hasher::new(), "ref@example.com", "correct horse").await.unwrap();
     assert_eq!(user.email, "ref@example.com");
 
     assert_eq!(repo.find_user_by_email("ref@example.com").await.unwrap(), Some(user.clone()));
@@ -98,7 +98,7 @@ async fn duplicate_email_is_email_taken_and_adds_no_row(pool: PgPool) {
     let repo = Repository::new(pool.clone());
     let first = insert_user(&pool, "ref@example.com").await;
 
-    let err = repo.create_user("ref@example.com", "another").await.unwrap_err();
+    let err = repo.create_user("ref@example.com", "not-a-hash").await.unwrap_err();
     assert!(matches!(err, Error::EmailTaken), "{err:?}");
 
     let ids = sqlx::query_scalar!("SELECT id FROM user_account").fetch_all(&pool).await.unwrap();
@@ -107,13 +107,14 @@ async fn duplicate_email_is_email_taken_and_adds_no_row(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn login_needs_the_right_password_and_hides_whether_the_email_exists(pool: PgPool) {
-    let repo = Repository::new(pool);
-    let user = repo.create_user("ref@example.com", "correct horse").await.unwrap();
+    let (repo, hasher) = (Repository::new(pool), Hasher::new());
+    let user = accounts::register(&repo, &hasher, "ref@example.com", "correct horse").await.unwrap();
+    let login = |email, password| accounts::login(&repo, &hasher, email, password);
 
-    assert_eq!(repo.verify_login("ref@example.com", "correct horse").await.unwrap(), user);
+    assert_eq!(login("ref@example.com", "correct horse").await.unwrap(), user);
 
-    let wrong_password = repo.verify_login("ref@example.com", "wrong horse").await.unwrap_err();
-    let unknown_email = repo.verify_login("nobody@example.com", "correct horse").await.unwrap_err();
+    let wrong_password = login("ref@example.com", "wrong horse").await.unwrap_err();
+    let unknown_email = login("nobody@example.com", "correct horse").await.unwrap_err();
     assert!(matches!(wrong_password, Error::InvalidCredentials), "{wrong_password:?}");
     assert!(matches!(unknown_email, Error::InvalidCredentials), "{unknown_email:?}");
     assert_eq!(wrong_password.to_string(), unknown_email.to_string());

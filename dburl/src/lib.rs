@@ -1,8 +1,9 @@
-//! Where ReferAI's database is: `DB_URL`, else `DATABASE_URL`, from the process environment or
-//! `.env`, parsed into connection options and shown everywhere without its password.
+//! ReferAI's settings, from the process environment over `.env` ([`Settings`]), and where the
+//! database is: `DB_URL`, else `DATABASE_URL` ([`Settings::db_url`]), parsed into connection
+//! options and shown everywhere without its password ([`DbUrl`]).
 //!
 //! One crate so that `cargo xtask` and the backend can never disagree about which database
-//! "the configured database" is.
+//! "the configured database" is, or about where any other setting comes from.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -92,27 +93,47 @@ pub enum ConfigError {
     DotEnvSyntax,
 }
 
-/// Variables from the process environment and, beneath them, one `.env` file, which is read
-/// (never loaded into the environment) only when a variable is missing from the environment:
-/// a broken `.env` cannot fail a fully exported setup. Empty values count as unset, as a shell's
-/// `DB_URL= cargo run` means "none". The backend's other settings are looked up the same way.
-pub struct Settings<E> {
-    env: E,
-    dotenv_path: std::path::PathBuf,
-    dotenv: std::cell::OnceCell<HashMap<String, String>>,
+/// Every setting, read by one rule: the process environment first, then one `.env` file (read
+/// once, at [`Settings::load`], and never loaded into the environment). Empty values count as
+/// unset, as a shell's `DB_URL= cargo run` means "none". A `.env` that cannot be read or parsed
+/// fails only the lookups that reach it: a broken `.env` cannot fail a fully exported setup.
+pub struct Settings {
+    env: Box<Lookup>,
+    dotenv: Result<HashMap<String, String>, DotEnvFailure>,
 }
 
-impl Settings<fn(&str) -> Option<String>> {
-    /// The process environment over the file at `dotenv_path` (a missing file is no error).
-    pub fn from_env(dotenv_path: &Path) -> Self {
-        Settings::new(|name| std::env::var(name).ok(), dotenv_path)
+/// The process environment, or a test's stand-in for it.
+type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// Why `.env` could not be had, kept so that each lookup reaching it can say so.
+#[derive(Debug, Clone)]
+enum DotEnvFailure {
+    /// `io::Error` is not `Clone`: its kind and message are what an error needs again.
+    Read(io::ErrorKind, String),
+    Syntax,
+}
+
+impl DotEnvFailure {
+    fn to_error(&self) -> ConfigError {
+        match self {
+            DotEnvFailure::Read(kind, message) => {
+                ConfigError::DotEnvRead(io::Error::new(*kind, message.clone()))
+            }
+            DotEnvFailure::Syntax => ConfigError::DotEnvSyntax,
+        }
     }
 }
 
-impl<E: Fn(&str) -> Option<String>> Settings<E> {
-    /// `env` (the process environment, or a stand-in) over the file at `dotenv_path`.
-    pub fn new(env: E, dotenv_path: &Path) -> Self {
-        Settings { env, dotenv_path: dotenv_path.to_owned(), dotenv: std::cell::OnceCell::new() }
+impl Settings {
+    /// The process environment over the file at `dotenv_path` (a missing file is no error:
+    /// production sets the environment).
+    pub fn load(dotenv_path: &Path) -> Settings {
+        Settings::new(|name| std::env::var(name).ok(), dotenv_path)
+    }
+
+    /// `env` (a stand-in for the process environment) over the file at `dotenv_path`.
+    pub fn new(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static, dotenv_path: &Path) -> Settings {
+        Settings { env: Box::new(env), dotenv: read_dotenv(dotenv_path) }
     }
 
     /// The value of `name` and where it came from, the environment winning over `.env`.
@@ -121,14 +142,29 @@ impl<E: Fn(&str) -> Option<String>> Settings<E> {
         if let Some(value) = set((self.env)(name)) {
             return Ok(Some((value, Origin::Environment(name))));
         }
-        let dotenv = match self.dotenv.get() {
-            Some(dotenv) => dotenv,
-            None => {
-                let read = read_dotenv(&self.dotenv_path)?;
-                self.dotenv.get_or_init(|| read)
-            }
-        };
+        let dotenv = self.dotenv.as_ref().map_err(DotEnvFailure::to_error)?;
         Ok(set(dotenv.get(name).cloned()).map(|value| (value, Origin::DotEnv(name))))
+    }
+
+    /// The database: `DB_URL`, else `DATABASE_URL`.
+    ///
+    /// `DB_URL` is looked up in both places before `DATABASE_URL`, the environment winning over
+    /// `.env` for each: a `DATABASE_URL` exported in the shell for sqlx's tools or another
+    /// project must not override this project's `.env`.
+    pub fn db_url(&self) -> Result<DbUrl, ConfigError> {
+        for name in URL_VARIABLES {
+            if let Some((url, origin)) = self.get(name)? {
+                return DbUrl::parse(&url, origin);
+            }
+        }
+        Err(ConfigError::MissingUrl)
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may be passwords: say only whether `.env` was usable.
+        f.debug_struct("Settings").field("dotenv_readable", &self.dotenv.is_ok()).finish_non_exhaustive()
     }
 }
 
@@ -141,31 +177,6 @@ pub struct DbUrl {
 }
 
 impl DbUrl {
-    /// Reads `DB_URL`, else `DATABASE_URL`, each from the process environment, else from the file
-    /// at `dotenv_path` (a missing file is no error: production sets the environment).
-    pub fn from_env(dotenv_path: &Path) -> Result<DbUrl, ConfigError> {
-        DbUrl::from_sources(|name| std::env::var(name).ok(), dotenv_path)
-    }
-
-    /// [`DbUrl::from_env`] with the process environment given as a function.
-    ///
-    /// `DB_URL` is looked up in both places before `DATABASE_URL`, the environment winning over
-    /// `.env` for each: a `DATABASE_URL` exported in the shell for sqlx's tools or another
-    /// project must not override this project's `.env`. The file is read, never loaded into the
-    /// process environment.
-    pub fn from_sources(
-        env: impl Fn(&str) -> Option<String>,
-        dotenv_path: &Path,
-    ) -> Result<DbUrl, ConfigError> {
-        let settings = Settings::new(env, dotenv_path);
-        for name in URL_VARIABLES {
-            if let Some((url, origin)) = settings.get(name)? {
-                return DbUrl::parse(&url, origin);
-            }
-        }
-        Err(ConfigError::MissingUrl)
-    }
-
     /// Parses a `postgres://` URL; SQLAlchemy's `postgresql+driver://` form is accepted and the
     /// driver dropped (see [`DbUrl::dropped_driver`]).
     pub fn parse(raw: &str, origin: Origin) -> Result<DbUrl, ConfigError> {
@@ -339,18 +350,19 @@ fn is_local(options: &PgConnectOptions) -> bool {
 
 /// Every variable in the file (the last definition of a name wins, as in a shell); a missing
 /// file is no error.
-fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, DotEnvFailure> {
+    let read_failure = |err: io::Error| DotEnvFailure::Read(err.kind(), err.to_string());
     let lines = match dotenvy::from_path_iter(path) {
         Ok(lines) => lines,
         Err(dotenvy::Error::Io(err)) if err.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
-        Err(dotenvy::Error::Io(err)) => return Err(ConfigError::DotEnvRead(err)),
-        Err(_) => return Err(ConfigError::DotEnvSyntax),
+        Err(dotenvy::Error::Io(err)) => return Err(read_failure(err)),
+        Err(_) => return Err(DotEnvFailure::Syntax),
     };
     lines
         .map(|line| {
             line.map_err(|err| match err {
-                dotenvy::Error::Io(err) => ConfigError::DotEnvRead(err),
-                _ => ConfigError::DotEnvSyntax,
+                dotenvy::Error::Io(err) => read_failure(err),
+                _ => DotEnvFailure::Syntax,
             })
         })
         .collect()
@@ -362,7 +374,7 @@ mod tests {
 
     use super::*;
 
-    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
         let vars: HashMap<String, String> =
             vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |name| vars.get(name).cloned()
@@ -377,7 +389,7 @@ mod tests {
     fn from(env: &[(&str, &str)], dotenv_content: Option<&str>) -> Result<DbUrl, ConfigError> {
         let dir = dotenv(dotenv_content.unwrap_or(""));
         let path = if dotenv_content.is_some() { dir.path().join(".env") } else { dir.path().join("absent") };
-        DbUrl::from_sources(env_of(env), &path)
+        Settings::new(env_of(env), &path).db_url()
     }
 
     fn host_and_db(url: &DbUrl) -> (String, String) {
@@ -466,6 +478,18 @@ mod tests {
         );
         assert_eq!(settings.get("EMPTY").unwrap(), None);
         assert_eq!(settings.get("NOWHERE").unwrap(), None);
+    }
+
+    #[test]
+    fn dotenv_is_read_once_at_load() {
+        let dir = dotenv("DB_URL=postgres://u@from-file/f\nBIND_ADDR=0.0.0.0:1\n");
+        let settings = Settings::new(env_of(&[]), &dir.path().join(".env"));
+        fs::write(dir.path().join(".env"), "DB_URL='unterminated\n").unwrap();
+        assert_eq!(host_and_db(&settings.db_url().unwrap()), ("from-file".into(), "f".into()));
+        assert_eq!(
+            settings.get("BIND_ADDR").unwrap(),
+            Some(("0.0.0.0:1".into(), Origin::DotEnv("BIND_ADDR")))
+        );
     }
 
     #[test]

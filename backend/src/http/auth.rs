@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{ApiError, AppState};
-use crate::{User, UserId};
+use crate::{User, UserId, accounts};
 
 /// The body of both endpoints.
 #[derive(Deserialize)]
@@ -51,8 +51,7 @@ pub async fn register(
     let Json(Credentials { email, password }) = body?;
     check_email(&email).map_err(|why| ApiError::Unprocessable(why.into()))?;
     check_password(&email, &password).map_err(|why| ApiError::Unprocessable(why.into()))?;
-    let _permit = state.hashing_permit().await;
-    let user = state.repo.create_user(&email, &password).await?;
+    let user = accounts::register(&state.repo, &state.hasher, &email, &password).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -67,10 +66,7 @@ pub async fn login(
         // No such password was ever accepted; skipping argon2 tells nothing about the email.
         return Err(ApiError::Unauthorized("wrong email or password"));
     }
-    let user = {
-        let _permit = state.hashing_permit().await;
-        state.repo.verify_login(&email, &password).await?
-    };
+    let user = accounts::login(&state.repo, &state.hasher, &email, &password).await?;
     let now = OffsetDateTime::now_utc();
     let token = state.keys.issue(user.id, now, state.token_ttl);
     Ok(Json(LoginResponse {

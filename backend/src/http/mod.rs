@@ -3,7 +3,7 @@
 //! Read [`router`] for the endpoints, then one module per resource: [`auth`] (register, login,
 //! the bearer-token extractor), `actions`, `clips`, `health`; [`ApiError`] is every failure's
 //! status and `{"error": "..."}` body. Handlers reach the database only through
-//! [`Repository`](crate::Repository).
+//! [`Repository`](crate::Repository), and passwords only through [`accounts`](crate::accounts).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,20 +13,17 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::{CLIPS_PER_ACTION, Repository};
+use crate::{CLIPS_PER_ACTION, Hasher, Repository, Settings};
 
 mod actions;
 pub mod auth;
 mod clips;
-pub mod config;
 mod error;
 mod health;
 pub mod token;
 
 pub use auth::AuthUser;
-pub use config::ServerConfig;
 pub use error::ApiError;
 pub use token::TokenKeys;
 
@@ -42,26 +39,20 @@ pub struct AppState {
     keys: Arc<TokenKeys>,
     token_ttl: Duration,
     max_clip_bytes: usize,
-    /// Bounds concurrent argon2 runs (19 MiB and ~30 ms of a core each) to the number of cores:
-    /// a burst of logins then queues here instead of taking all memory and every core.
-    hashing: Arc<Semaphore>,
+    /// Bounds concurrent argon2 runs itself; one per process, shared by every request.
+    hasher: Hasher,
 }
 
 impl AppState {
-    /// The state for `repo` with `config`'s secret and limits.
-    pub fn new(repo: Repository, config: &ServerConfig) -> AppState {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// The state for `repo` and `hasher` with `settings`' secret and limits.
+    pub fn new(repo: Repository, hasher: Hasher, settings: &Settings) -> AppState {
         AppState {
             repo,
-            keys: Arc::new(TokenKeys::new(&config.jwt_secret)),
-            token_ttl: config.token_ttl,
-            max_clip_bytes: config.max_clip_bytes,
-            hashing: Arc::new(Semaphore::new(cores)),
+            keys: Arc::new(TokenKeys::new(&settings.jwt_secret)),
+            token_ttl: settings.token_ttl,
+            max_clip_bytes: settings.max_clip_bytes,
+            hasher,
         }
-    }
-
-    async fn hashing_permit(&self) -> SemaphorePermit<'_> {
-        self.hashing.acquire().await.expect("the semaphore is never closed")
     }
 }
 

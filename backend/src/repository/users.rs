@@ -1,24 +1,23 @@
-//! Accounts and logins.
+//! Accounts: users and their stored password hashes. Hashing itself is
+//! [`Hasher`](crate::password::Hasher)'s; [`crate::accounts`] puts the two together.
 
 use super::Repository;
 use crate::{
-    error::{Error, Result},
+    error::Result,
     models::{User, UserId},
-    password,
 };
 
 impl Repository {
-    /// Registers a user with an argon2id hash of `password`; a taken email is
-    /// [`Error::EmailTaken`].
-    pub async fn create_user(&self, email: &str, password: &str) -> Result<User> {
-        let hash = password::hash(password).await?;
+    /// Stores a user with `password_hash`, a PHC string; a taken email is
+    /// [`Error::EmailTaken`](crate::Error::EmailTaken).
+    pub async fn create_user(&self, email: &str, password_hash: &str) -> Result<User> {
         let user = sqlx::query_as!(
             User,
             r#"INSERT INTO user_account (email, password)
                VALUES ($1, $2)
                RETURNING id AS "id: UserId", email, created_at"#,
             email,
-            hash,
+            password_hash,
         )
         .fetch_one(&self.pool)
         .await?;
@@ -39,9 +38,8 @@ impl Repository {
         Ok(user)
     }
 
-    /// The user if `password` is theirs; an unknown email and a wrong password both give
-    /// [`Error::InvalidCredentials`] after the same amount of argon2 work.
-    pub async fn verify_login(&self, email: &str, password: &str) -> Result<User> {
+    /// The user with exactly this email and their stored password hash, if any.
+    pub async fn find_user_with_password_hash(&self, email: &str) -> Result<Option<(User, String)>> {
         let row = sqlx::query!(
             r#"SELECT id AS "id: UserId", email, password, created_at
                FROM user_account
@@ -50,16 +48,6 @@ impl Repository {
         )
         .fetch_optional(&self.pool)
         .await?;
-        let (user, stored_hash) = match row {
-            Some(row) => {
-                let user = User { id: row.id, email: row.email, created_at: row.created_at };
-                (Some(user), Some(row.password))
-            }
-            None => (None, None),
-        };
-        match (password::verify(password, stored_hash).await?, user) {
-            (true, Some(user)) => Ok(user),
-            _ => Err(Error::InvalidCredentials),
-        }
+        Ok(row.map(|row| (User { id: row.id, email: row.email, created_at: row.created_at }, row.password)))
     }
 }

@@ -2,9 +2,10 @@
 //! it imports nothing else of the crate.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::Result;
-use dburl::DbUrl;
+use dburl::{DbUrl, Settings};
 
 pub mod private_file;
 pub mod settings;
@@ -18,6 +19,8 @@ pub struct Project {
     pub migrations_dir: PathBuf,
     /// Where backups go (`--backups`, else `<root>/backups`, git-ignored).
     pub backups_dir: PathBuf,
+    /// The settings (environment over `.env`), read on first use and then kept for the process.
+    settings: OnceLock<Settings>,
 }
 
 impl Project {
@@ -30,18 +33,27 @@ impl Project {
         let root = manifest_dir.parent().unwrap_or(Path::new(".")).to_owned();
         let migrations_dir = source.unwrap_or_else(|| root.join("migrations"));
         let backups_dir = backups.unwrap_or_else(|| root.join("backups"));
-        Project { root, migrations_dir, backups_dir }
+        Project { root, migrations_dir, backups_dir, settings: OnceLock::new() }
+    }
+
+    /// Every setting, read once: the environment over `<root>/.env`.
+    pub fn settings(&self) -> &Settings {
+        self.settings.get_or_init(|| settings::settings(&self.root))
     }
 
     /// The configured database; fails with advice when nothing is configured.
     pub fn db_url(&self) -> Result<DbUrl> {
-        settings::load(&self.root)
+        settings::db_url(self.settings())
     }
 
     /// Like [`Project::db_url`], but first creates `.env` from `.env.example` when neither
-    /// variable is set anywhere and there is no `.env`: a new clone needs no manual step.
+    /// variable is set anywhere and there is no `.env`: a new clone needs no manual step. Called
+    /// before any other setting is read, so the settings read include the new `.env`.
     pub fn db_url_or_create_dotenv(&self) -> Result<DbUrl> {
-        if settings::needs_dotenv(&self.root) && settings::create_dotenv_from_example(&self.root)? {
+        if self.settings.get().is_none()
+            && settings::needs_dotenv(&self.root)
+            && settings::create_dotenv_from_example(&self.root)?
+        {
             eprintln!("created .env from .env.example; edit DB_URL there if your server differs");
         }
         self.db_url()
@@ -49,6 +61,6 @@ impl Project {
 
     /// The server tests create their databases on: `TEST_DB_URL`, else the configured database's.
     pub fn test_server(&self) -> Result<DbUrl> {
-        settings::test_server(&self.root)
+        settings::test_server(self.settings())
     }
 }

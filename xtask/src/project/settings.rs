@@ -3,13 +3,18 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use dburl::{ConfigError, DbUrl, Origin};
+use dburl::{ConfigError, DbUrl, Settings};
 
 use super::private_file::{self, Existing};
 
-/// The configured database: `DB_URL`, else `DATABASE_URL`, from the environment, else `<root>/.env`.
-pub fn load(root: &Path) -> Result<DbUrl> {
-    let url = DbUrl::from_env(&root.join(".env")).map_err(|err| match err {
+/// Every setting: the environment over `<root>/.env`, which is read now, once.
+pub fn settings(root: &Path) -> Settings {
+    Settings::load(&root.join(".env"))
+}
+
+/// The database `settings` name, with advice when none is configured.
+pub fn db_url(settings: &Settings) -> Result<DbUrl> {
+    let url = settings.db_url().map_err(|err| match err {
         ConfigError::MissingUrl => {
             anyhow!("{err}; run `cargo xtask db-setup` (it creates .env from .env.example) or set DB_URL")
         }
@@ -75,11 +80,12 @@ pub fn set_dotenv_db_url(root: &Path, url: &str) -> Result<bool> {
     private_file::write(&path, (lines.join("\n") + "\n").as_bytes(), Existing::Replace)
 }
 
-/// The server tests create their databases on: `TEST_DB_URL`, else the configured database's.
-pub fn test_server(root: &Path) -> Result<DbUrl> {
-    let server = match std::env::var("TEST_DB_URL") {
-        Ok(url) if !url.trim().is_empty() => DbUrl::parse(&url, Origin::Environment("TEST_DB_URL"))?,
-        _ => load(root).context("the tests need a PostgreSQL server: set TEST_DB_URL")?,
+/// The server tests create their databases on: `TEST_DB_URL`, else the configured database's,
+/// each from the environment, else `.env`.
+pub fn test_server(settings: &Settings) -> Result<DbUrl> {
+    let server = match settings.get("TEST_DB_URL")? {
+        Some((url, origin)) => DbUrl::parse(&url, origin)?,
+        None => db_url(settings).context("the tests need a PostgreSQL server: set TEST_DB_URL")?,
     };
     Ok(server.with_database("postgres"))
 }

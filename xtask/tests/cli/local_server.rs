@@ -42,7 +42,7 @@ impl FreshClone {
     }
 
     fn dotenv_url(&self) -> DbUrl {
-        DbUrl::from_sources(|_| None, &self.dir.path().join(".env")).unwrap()
+        dburl::Settings::new(|_| None, &self.dir.path().join(".env")).db_url().unwrap()
     }
 
     /// The local server's folder, from `pg status`.

@@ -9,7 +9,8 @@ use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
 use tokio::runtime::Runtime;
 use xtask::project::Project;
 
-/// The server tests run on: TEST_DB_URL, else the project's DB_URL/DATABASE_URL/.env.
+/// The server tests run on: TEST_DB_URL, else the project's DB_URL/DATABASE_URL, each from the
+/// environment, else `.env`.
 pub fn server() -> DbUrl {
     Project::new(None, None).test_server().expect("a PostgreSQL server for the tests")
 }

@@ -1,14 +1,13 @@
-//! The server's settings besides the database: where to listen, the token secret, upload limits.
+//! The backend's settings: the database, where to listen, the token secret, upload limits.
 //!
-//! Each variable is read from the process environment, else from `.env`, by the same rules as
-//! `DB_URL` ([`dburl::Settings`]).
+//! All are read from one [`dburl::Settings`]: each variable from the process environment, else
+//! from `.env`, by the same rules as `cargo xtask`.
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
-use dburl::{Origin, Settings};
+use dburl::{ConfigError, DbUrl, Origin};
 
 /// Where the server listens: `host:port`.
 pub const BIND_ADDR: &str = "BIND_ADDR";
@@ -32,9 +31,11 @@ pub const MIN_SECRET_BYTES: usize = 32;
 const ADVICE: &str = "set JWT_SECRET in .env to a random value, e.g. the output of `openssl rand -hex 32`, \
                       or start with --dev on a development machine";
 
-/// The server's settings; `Debug` hides the secret.
+/// The backend's settings. `Debug` and `Display` hide the database password and the secret.
 #[derive(Clone)]
-pub struct ServerConfig {
+pub struct Settings {
+    /// The database: `DB_URL`, else `DATABASE_URL`.
+    pub database: DbUrl,
     /// The address to listen on.
     pub bind_addr: SocketAddr,
     /// The HS256 key for login tokens.
@@ -47,9 +48,13 @@ pub struct ServerConfig {
     pub warnings: Vec<String>,
 }
 
-/// Why the server cannot start with this configuration. No variant quotes the secret.
+/// Why the backend cannot start with these settings. No variant quotes the secret or the
+/// database password.
 #[derive(Debug, thiserror::Error)]
-pub enum ServerConfigError {
+pub enum SettingsError {
+    /// No usable database URL (or `.env` unreadable while looking for one).
+    #[error("{0}; run `cargo xtask db-setup` (it creates .env) or set DB_URL")]
+    Database(#[source] ConfigError),
     /// `JWT_SECRET` is set nowhere, or empty.
     #[error("JWT_SECRET is not set (neither in the environment nor in .env); {ADVICE}")]
     MissingSecret,
@@ -76,38 +81,28 @@ pub enum ServerConfigError {
     },
     /// `.env` cannot be read or parsed.
     #[error(transparent)]
-    DotEnv(#[from] dburl::ConfigError),
+    DotEnv(#[from] ConfigError),
 }
 
-impl ServerConfig {
-    /// Reads the settings from the process environment, else from the file at `dotenv_path`
-    /// (a missing file is no error). `dev` accepts a missing, placeholder or short secret, with
-    /// a warning in [`ServerConfig::warnings`].
-    pub fn from_env(dotenv_path: &Path, dev: bool) -> Result<ServerConfig, ServerConfigError> {
-        ServerConfig::from_sources(|name| std::env::var(name).ok(), dotenv_path, dev)
-    }
-
-    /// [`ServerConfig::from_env`] with the process environment given as a function.
-    pub fn from_sources(
-        env: impl Fn(&str) -> Option<String>,
-        dotenv_path: &Path,
-        dev: bool,
-    ) -> Result<ServerConfig, ServerConfigError> {
-        let settings = Settings::new(env, dotenv_path);
-        let bind_addr = match settings.get(BIND_ADDR)? {
+impl Settings {
+    /// Reads every setting from `source`, the database first. `dev` accepts a missing,
+    /// placeholder or short secret, with a warning in [`Settings::warnings`].
+    pub fn read(source: &dburl::Settings, dev: bool) -> Result<Settings, SettingsError> {
+        let database = source.db_url().map_err(SettingsError::Database)?;
+        let bind_addr = match source.get(BIND_ADDR)? {
             None => DEFAULT_BIND_ADDR.parse().expect("the default address parses"),
-            Some((value, origin)) => value.trim().parse().map_err(|_| ServerConfigError::Invalid {
+            Some((value, origin)) => value.trim().parse().map_err(|_| SettingsError::Invalid {
                 origin,
                 expected: "an address like 127.0.0.1:8000 or 0.0.0.0:8000",
                 value,
             })?,
         };
-        let max_clip_bytes = match settings.get(MAX_CLIP_BYTES)? {
+        let max_clip_bytes = match source.get(MAX_CLIP_BYTES)? {
             None => DEFAULT_MAX_CLIP_BYTES,
             Some((value, origin)) => match value.trim().parse::<usize>() {
                 Ok(bytes) if bytes > 0 => bytes,
                 _ => {
-                    return Err(ServerConfigError::Invalid {
+                    return Err(SettingsError::Invalid {
                         origin,
                         expected: "a positive number of bytes, e.g. 26214400 for 25 MiB",
                         value,
@@ -117,14 +112,14 @@ impl ServerConfig {
         };
 
         let mut warnings = Vec::new();
-        let secret = settings.get(JWT_SECRET)?;
+        let secret = source.get(JWT_SECRET)?;
         let refusal = match &secret {
-            None => Some(ServerConfigError::MissingSecret),
+            None => Some(SettingsError::MissingSecret),
             Some((secret, origin)) if secret == JWT_SECRET_PLACEHOLDER => {
-                Some(ServerConfigError::PlaceholderSecret(*origin))
+                Some(SettingsError::PlaceholderSecret(*origin))
             }
             Some((secret, origin)) if secret.len() < MIN_SECRET_BYTES => {
-                Some(ServerConfigError::ShortSecret { origin: *origin, len: secret.len() })
+                Some(SettingsError::ShortSecret { origin: *origin, len: secret.len() })
             }
             Some(_) => None,
         };
@@ -142,12 +137,21 @@ impl ServerConfig {
                 }
             }
         };
-        Ok(ServerConfig { bind_addr, jwt_secret, max_clip_bytes, token_ttl: DEFAULT_TOKEN_TTL, warnings })
+        Ok(Settings {
+            database,
+            bind_addr,
+            jwt_secret,
+            max_clip_bytes,
+            token_ttl: DEFAULT_TOKEN_TTL,
+            warnings,
+        })
     }
 
-    /// Settings for tests: this secret, any free port on 127.0.0.1, the default limits.
-    pub fn for_tests(jwt_secret: &[u8]) -> ServerConfig {
-        ServerConfig {
+    /// Settings for tests: this database and secret, any free port on 127.0.0.1, the default
+    /// limits.
+    pub fn for_tests(database: DbUrl, jwt_secret: &[u8]) -> Settings {
+        Settings {
+            database,
             bind_addr: "127.0.0.1:0".parse().expect("a valid address"),
             jwt_secret: jwt_secret.to_vec(),
             max_clip_bytes: DEFAULT_MAX_CLIP_BYTES,
@@ -157,14 +161,22 @@ impl ServerConfig {
     }
 }
 
-impl fmt::Debug for ServerConfig {
+impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerConfig")
+        f.debug_struct("Settings")
+            .field("database", &self.database.redacted())
             .field("bind_addr", &self.bind_addr)
             .field("jwt_secret", &"***")
             .field("max_clip_bytes", &self.max_clip_bytes)
             .field("token_ttl", &self.token_ttl)
             .finish()
+    }
+}
+
+/// The database URL without its password: what start-up messages name.
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.database, f)
     }
 }
 
@@ -175,37 +187,58 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const DATABASE: (&str, &str) = ("DB_URL", "postgres://referai:hunter2@localhost/referaidb");
 
-    fn load(env: &[(&str, &str)], dotenv: &str, dev: bool) -> Result<ServerConfig, ServerConfigError> {
+    fn load(env: &[(&str, &str)], dotenv: &str, dev: bool) -> Result<Settings, SettingsError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".env");
         std::fs::write(&path, dotenv).unwrap();
-        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        ServerConfig::from_sources(|name| env.get(name).cloned(), &path, dev)
+        let env: HashMap<String, String> =
+            env.iter().chain([&DATABASE]).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::read(&dburl::Settings::new(move |name| env.get(name).cloned(), &path), dev)
+    }
+
+    #[test]
+    fn the_password_stays_hidden() {
+        let database =
+            DbUrl::parse("postgresql+psycopg2://referai:hunter2@localhost/referaidb", Origin::Given);
+        let settings = Settings::for_tests(database.unwrap(), SECRET.as_bytes());
+        let shown = format!("{settings} {settings:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("referaidb"), "{shown}");
+        assert!(!shown.contains(SECRET), "{shown}");
+        assert_eq!(settings.database.connect_options().get_database(), Some("referaidb"));
+    }
+
+    #[test]
+    fn a_missing_database_is_refused_with_advice() {
+        let source = dburl::Settings::new(|_| None, std::path::Path::new("/nonexistent/.env"));
+        let err = Settings::read(&source, true).unwrap_err().to_string();
+        assert!(err.starts_with("no database configured") && err.contains("cargo xtask db-setup"), "{err}");
     }
 
     #[test]
     fn defaults_apply_when_only_the_secret_is_set() {
-        let config = load(&[], &format!("JWT_SECRET={SECRET}\n"), false).unwrap();
-        assert_eq!(config.bind_addr.to_string(), DEFAULT_BIND_ADDR);
-        assert_eq!(config.jwt_secret, SECRET.as_bytes());
-        assert_eq!(config.max_clip_bytes, DEFAULT_MAX_CLIP_BYTES);
-        assert!(config.warnings.is_empty());
-        assert!(!format!("{config:?}").contains(SECRET));
+        let settings = load(&[], &format!("JWT_SECRET={SECRET}\n"), false).unwrap();
+        assert_eq!(settings.database.database(), "referaidb");
+        assert_eq!(settings.bind_addr.to_string(), DEFAULT_BIND_ADDR);
+        assert_eq!(settings.jwt_secret, SECRET.as_bytes());
+        assert_eq!(settings.max_clip_bytes, DEFAULT_MAX_CLIP_BYTES);
+        assert!(settings.warnings.is_empty());
+        assert!(!format!("{settings:?}").contains(SECRET));
     }
 
     #[test]
     fn the_environment_wins_over_dotenv() {
         let other = "f".repeat(40);
-        let config = load(
+        let settings = load(
             &[("BIND_ADDR", "0.0.0.0:9000"), ("JWT_SECRET", &other)],
             &format!("BIND_ADDR=127.0.0.1:1\nJWT_SECRET={SECRET}\nMAX_CLIP_BYTES=1000\n"),
             false,
         )
         .unwrap();
-        assert_eq!(config.bind_addr.to_string(), "0.0.0.0:9000");
-        assert_eq!(config.jwt_secret, other.as_bytes());
-        assert_eq!(config.max_clip_bytes, 1000);
+        assert_eq!(settings.bind_addr.to_string(), "0.0.0.0:9000");
+        assert_eq!(settings.jwt_secret, other.as_bytes());
+        assert_eq!(settings.max_clip_bytes, 1000);
     }
 
     #[test]
@@ -225,13 +258,13 @@ mod tests {
 
     #[test]
     fn dev_starts_with_a_weak_secret_and_says_so() {
-        let config = load(&[], &format!("JWT_SECRET={JWT_SECRET_PLACEHOLDER}\n"), true).unwrap();
-        assert_eq!(config.jwt_secret, JWT_SECRET_PLACEHOLDER.as_bytes());
-        assert!(config.warnings[0].contains("placeholder"), "{:?}", config.warnings);
+        let settings = load(&[], &format!("JWT_SECRET={JWT_SECRET_PLACEHOLDER}\n"), true).unwrap();
+        assert_eq!(settings.jwt_secret, JWT_SECRET_PLACEHOLDER.as_bytes());
+        assert!(settings.warnings[0].contains("placeholder"), "{:?}", settings.warnings);
 
-        let config = load(&[], "", true).unwrap();
-        assert!(!config.jwt_secret.is_empty());
-        assert!(config.warnings[0].contains("not set"), "{:?}", config.warnings);
+        let settings = load(&[], "", true).unwrap();
+        assert!(!settings.jwt_secret.is_empty());
+        assert!(settings.warnings[0].contains("not set"), "{:?}", settings.warnings);
     }
 
     #[test]
