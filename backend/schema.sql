@@ -13,11 +13,35 @@
 
 CREATE TABLE user_account (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    email      varchar(255) NOT NULL CONSTRAINT user_account_email_key UNIQUE,
+    -- As typed at registration; unique as normalised (the index below). The normalised form must
+    -- fit in an index entry (at most 2704 bytes): NFKC expands a few characters 18-fold.
+    email      varchar(255) NOT NULL
+        CONSTRAINT user_account_email_normalized_length
+            CHECK (octet_length(lower(normalize(email, NFKC))) <= 1024),
     -- An argon2id PHC string ($argon2id$v=19$...), never a plaintext password.
     password   varchar(255) NOT NULL,
     created_at timestamptz  NOT NULL DEFAULT now()
 );
+-- One account per email however it is cased or encoded: `Admin@x.org`, `ADMIN@X.ORG` and the
+-- full-width `ａdmin@x.org` are all `admin@x.org` (Unicode NFKC, then lower case by the
+-- database's collation). Logins look emails up by this same expression, so this index serves them.
+CREATE UNIQUE INDEX user_account_email_normalized_key ON user_account (lower(normalize(email, NFKC)));
+
+-- Failed logins per account and per client address, kept here so that every backend process
+-- sharing the database throttles the same guesses (backend/src/repository/login_throttle.rs).
+-- Every time in it is the database's clock, so the processes' clocks never have to agree.
+CREATE TABLE login_throttle (
+    scope           text        NOT NULL
+        CONSTRAINT login_throttle_scope_check CHECK (scope IN ('account', 'address')),
+    -- The SHA-256 of the normalised email (no address is kept in clear), or the client address.
+    subject         text        NOT NULL,
+    failures        integer     NOT NULL DEFAULT 0,
+    -- No login for this subject is tried before then; NULL when it is not locked.
+    locked_until    timestamptz,
+    last_failure_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT login_throttle_pkey PRIMARY KEY (scope, subject)
+);
+CREATE INDEX login_throttle_last_failure_at_idx ON login_throttle (last_failure_at);
 
 -- One incident a user uploaded: 2 to 4 camera clips and, once the models ran, one prediction.
 CREATE TABLE action (
