@@ -15,9 +15,9 @@ BEGIN
           GROUP BY lower(normalize(email, NFKC))
           HAVING count(*) > 1) AS clash;
     IF clashes IS NOT NULL THEN
-        RAISE EXCEPTION 'user_account has emails that are equal once normalised (NFKC, lower case): %', clashes
-            USING HINT = 'merge these accounts or change their emails (UPDATE user_account SET email = ... '
-                         'WHERE id = ...), then migrate again; this migration changed nothing';
+        RAISE EXCEPTION 'user_account has emails that are equal once normalised (NFKC, lower case): %; '
+                        'merge these accounts or change their emails, then migrate again (nothing was changed)',
+                        clashes;
     END IF;
 END
 $$;
