@@ -8,8 +8,12 @@ use crate::models::CLIPS_PER_ACTION;
 /// The names of the schema's constraints that show up in errors, for matching on
 /// [`Error::CheckViolation`], [`Error::UniqueViolation`] and [`Error::ForeignKeyViolation`].
 pub mod constraint {
-    /// Unique email across users; surfaces as [`Error::EmailTaken`](super::Error::EmailTaken).
-    pub const USER_EMAIL_KEY: &str = "user_account_email_key";
+    /// Unique email across users once normalised (NFKC, lower case); surfaces as
+    /// [`Error::EmailTaken`](super::Error::EmailTaken).
+    pub const USER_EMAIL_NORMALIZED_KEY: &str = "user_account_email_normalized_key";
+    /// The normalised email fits an index entry; surfaces as
+    /// [`Error::EmailTooLong`](super::Error::EmailTooLong).
+    pub const USER_EMAIL_NORMALIZED_LENGTH: &str = "user_account_email_normalized_length";
     /// One prediction per action; surfaces as
     /// [`Error::PredictionExists`](super::Error::PredictionExists).
     pub const PREDICTION_ACTION_ID_KEY: &str = "prediction_action_id_key";
@@ -35,6 +39,12 @@ pub enum Error {
     /// Another user already has this email.
     #[error("a user with this email already exists")]
     EmailTaken,
+    /// The email grows past 1024 bytes once normalised (NFKC expands a few characters 18-fold).
+    #[error("email is too long once normalised")]
+    EmailTooLong,
+    /// A text value PostgreSQL cannot store (SQLSTATE 22021), e.g. one with a NUL character.
+    #[error("text with a NUL character or another invalid sequence")]
+    InvalidText,
     /// Unknown email or wrong password: deliberately one variant, so a caller cannot tell which.
     #[error("wrong email or password")]
     InvalidCredentials,
@@ -47,6 +57,12 @@ pub enum Error {
     ClipCount {
         /// How many clips were given.
         count: usize,
+    },
+    /// A clip is not a video container the API accepts; nothing was written.
+    #[error("clip {number} is not an MP4/MOV or WebM/Matroska video (checked by its first bytes)")]
+    NotAVideo {
+        /// The clip's position in the upload, from 1.
+        number: usize,
     },
     /// The row does not exist, or belongs to another user (the two are not told apart).
     #[error("not found")]
@@ -114,11 +130,16 @@ impl From<sqlx::Error> for Error {
         let constraint = name.map(str::to_owned);
         match db.kind() {
             ErrorKind::UniqueViolation => match name {
-                Some(constraint::USER_EMAIL_KEY) => Error::EmailTaken,
+                Some(constraint::USER_EMAIL_NORMALIZED_KEY) => Error::EmailTaken,
                 Some(constraint::PREDICTION_ACTION_ID_KEY) => Error::PredictionExists,
                 _ => Error::UniqueViolation { constraint },
             },
+            ErrorKind::CheckViolation if name == Some(constraint::USER_EMAIL_NORMALIZED_LENGTH) => {
+                Error::EmailTooLong
+            }
             ErrorKind::CheckViolation => Error::CheckViolation { constraint },
+            // character_not_in_repertoire: PostgreSQL's text never holds a NUL, whatever the field.
+            _ if db.code().as_deref() == Some("22021") => Error::InvalidText,
             ErrorKind::ForeignKeyViolation => Error::ForeignKeyViolation { constraint },
             _ => Error::Database(err),
         }

@@ -11,10 +11,12 @@ pub mod accounts;
 mod db;
 mod error;
 pub mod http;
+pub mod media;
 mod models;
 pub mod password;
 mod repository;
 pub mod settings;
+pub mod throttle;
 
 pub use db::{ACQUIRE_TIMEOUT, connect};
 pub use dburl::{ConfigError, DbUrl, Origin};
@@ -25,5 +27,5 @@ pub use models::{
     User, UserId, Verdict,
 };
 pub use password::Hasher;
-pub use repository::{MIGRATOR, Repository, SchemaStatus};
+pub use repository::{Admission, ChargedAttempt, MIGRATOR, Repository, SchemaStatus};
 pub use settings::{Settings, SettingsError};

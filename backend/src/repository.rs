@@ -4,11 +4,13 @@ use sqlx::PgPool;
 
 mod actions;
 mod clips;
+mod login_throttle;
 mod overview;
 mod predictions;
 mod schema;
 mod users;
 
+pub use login_throttle::{Admission, ChargedAttempt};
 pub use schema::{MIGRATOR, SchemaStatus};
 
 /// ReferAI's data operations on a connection pool; cheap to clone, as the pool is shared.

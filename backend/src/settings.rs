@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use dburl::{ConfigError, DbUrl, Origin};
 
+use crate::throttle::ThrottlePolicy;
+
 /// Where the server listens: `host:port`.
 pub const BIND_ADDR: &str = "BIND_ADDR";
 /// The HS256 key that signs and checks login tokens.
@@ -44,6 +46,9 @@ pub struct Settings {
     pub max_clip_bytes: usize,
     /// How long a login token stays valid.
     pub token_ttl: Duration,
+    /// The limits on failed logins (not read from the environment: the defaults are the
+    /// documented ones).
+    pub login_throttle: ThrottlePolicy,
     /// What `--dev` let through that a production start would refuse, to print at start-up.
     pub warnings: Vec<String>,
 }
@@ -143,6 +148,7 @@ impl Settings {
             jwt_secret,
             max_clip_bytes,
             token_ttl: DEFAULT_TOKEN_TTL,
+            login_throttle: ThrottlePolicy::default(),
             warnings,
         })
     }
@@ -156,6 +162,7 @@ impl Settings {
             jwt_secret: jwt_secret.to_vec(),
             max_clip_bytes: DEFAULT_MAX_CLIP_BYTES,
             token_ttl: DEFAULT_TOKEN_TTL,
+            login_throttle: ThrottlePolicy::default(),
             warnings: Vec::new(),
         }
     }
@@ -169,6 +176,7 @@ impl fmt::Debug for Settings {
             .field("jwt_secret", &"***")
             .field("max_clip_bytes", &self.max_clip_bytes)
             .field("token_ttl", &self.token_ttl)
+            .field("login_throttle", &self.login_throttle)
             .finish()
     }
 }

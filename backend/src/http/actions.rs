@@ -13,7 +13,8 @@ use crate::{ActionId, ActionOverview, CLIPS_PER_ACTION, ClipInfo, Prediction};
 
 /// Stores an upload of 2 to 4 clips, one file part each (field names are free; every part must
 /// be a file): 201 with the action and a `Location`; 422 for another count, an empty clip or a
-/// part that is not a file; 413 for a clip over the limit.
+/// part that is not a file; 413 for a clip over the limit; 415 for a clip that is not an MP4/MOV
+/// or WebM/Matroska file by its magic bytes (the part's declared type is ignored).
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -1,22 +1,35 @@
 //! `POST /auth/register`, `POST /auth/login`, and [`AuthUser`], the bearer-token extractor every
 //! other endpoint takes.
 
+use std::net::SocketAddr;
+
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{ApiError, AppState};
-use crate::{User, UserId, accounts};
+use crate::{Admission, Error, User, UserId, accounts};
 
 /// The body of both endpoints.
 #[derive(Deserialize)]
 pub struct Credentials {
     email: String,
     password: String,
+}
+
+impl Credentials {
+    /// 422 for a NUL character in either field: PostgreSQL's text cannot hold one, and no
+    /// account could have it.
+    fn check_no_nul(&self) -> Result<(), ApiError> {
+        if self.email.contains('\0') || self.password.contains('\0') {
+            return Err(ApiError::Unprocessable("email and password must not contain NUL characters".into()));
+        }
+        Ok(())
+    }
 }
 
 /// What a login returns.
@@ -48,7 +61,9 @@ pub async fn register(
     State(state): State<AppState>,
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
-    let Json(Credentials { email, password }) = body?;
+    let Json(credentials) = body?;
+    credentials.check_no_nul()?;
+    let Credentials { email, password } = credentials;
     check_email(&email).map_err(|why| ApiError::Unprocessable(why.into()))?;
     check_password(&email, &password).map_err(|why| ApiError::Unprocessable(why.into()))?;
     let user = accounts::register(&state.repo, &state.hasher, &email, &password).await?;
@@ -56,17 +71,49 @@ pub async fn register(
 }
 
 /// Logs a user in: 200 with a token; a wrong password and an unknown email get the same 401
-/// after the same argon2 work.
+/// after the same argon2 work; 422 for a NUL character or an email over 255 characters.
+///
+/// Failed logins are throttled per email and per client address (see
+/// [`ThrottlePolicy`](crate::throttle::ThrottlePolicy)): once either is locked, 429 with
+/// `Retry-After`, before any password is checked, whether or not it is right (else the answer
+/// would still tell a right guess from a wrong one). A successful login waits for nothing and
+/// clears its email's failures.
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let Json(Credentials { email, password }) = body?;
+    let Json(credentials) = body?;
+    credentials.check_no_nul()?;
+    let Credentials { email, password } = credentials;
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(ApiError::Unprocessable("email must be at most 255 characters".into()));
+    }
     if password.chars().count() > MAX_PASSWORD_CHARS {
         // No such password was ever accepted; skipping argon2 tells nothing about the email.
         return Err(ApiError::Unauthorized("wrong email or password"));
     }
-    let user = accounts::login(&state.repo, &state.hasher, &email, &password).await?;
+    let policy = &state.login_throttle;
+    let attempt = match state.repo.admit_login(policy, &email, peer.ip()).await? {
+        Admission::Admitted(attempt) => attempt,
+        Admission::Refused { retry_after } => {
+            return Err(ApiError::TooManyRequests { retry_after: retry_after.as_secs() });
+        }
+    };
+    let user = match accounts::login(&state.repo, &state.hasher, &email, &password).await {
+        Ok(user) => user,
+        Err(err) => {
+            if matches!(err, Error::InvalidCredentials) {
+                // Housekeeping on the failure path only, which attackers pay for; its failure
+                // must not change the answer.
+                if let Err(prune) = state.repo.forget_login_failures(policy).await {
+                    eprintln!("warning: cannot forget old login failures: {prune}");
+                }
+            }
+            return Err(err.into());
+        }
+    };
+    state.repo.login_succeeded(policy, &attempt).await?;
     let now = OffsetDateTime::now_utc();
     let token = state.keys.issue(user.id, now, state.token_ttl);
     Ok(Json(LoginResponse {

@@ -21,8 +21,13 @@ pub enum ApiError {
     Conflict(&'static str),
     /// 413: an upload over the configured limit.
     PayloadTooLarge(String),
-    /// 415: a body in another format than the endpoint reads.
+    /// 415: a body in another format than the endpoint reads, or a clip that is not a video.
     UnsupportedMediaType(String),
+    /// 429, with `Retry-After`: too many failed logins; try again after that many seconds.
+    TooManyRequests {
+        /// Seconds until the lock ends.
+        retry_after: u64,
+    },
     /// 422: a well-formed request whose content is refused (weak password, 5 clips, ...).
     Unprocessable(String),
     /// 400: a request that could not be read at all.
@@ -43,6 +48,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -62,6 +68,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after } => Some(*retry_after),
+            _ => None,
+        };
         let message = match self {
             ApiError::Unauthorized(message) | ApiError::NotFound(message) | ApiError::Conflict(message) => {
                 message.to_owned()
@@ -71,6 +81,9 @@ impl IntoResponse for ApiError {
             | ApiError::Unprocessable(message)
             | ApiError::BadRequest(message)
             | ApiError::Unavailable(message) => message,
+            ApiError::TooManyRequests { retry_after } => {
+                format!("too many failed logins; try again in {retry_after} s")
+            }
             ApiError::Internal(detail) => {
                 eprintln!("error: {detail}");
                 "internal server error".to_owned()
@@ -79,6 +92,8 @@ impl IntoResponse for ApiError {
         let body = Json(json!({ "error": message }));
         if status == StatusCode::UNAUTHORIZED {
             (status, [(header::WWW_AUTHENTICATE, "Bearer")], body).into_response()
+        } else if let Some(seconds) = retry_after {
+            (status, [(header::RETRY_AFTER, seconds.to_string())], body).into_response()
         } else {
             (status, body).into_response()
         }
@@ -91,7 +106,9 @@ impl From<crate::Error> for ApiError {
         match err {
             Error::EmailTaken => ApiError::Conflict("a user with this email already exists"),
             Error::InvalidCredentials => ApiError::Unauthorized("wrong email or password"),
+            err @ (Error::EmailTooLong | Error::InvalidText) => ApiError::Unprocessable(err.to_string()),
             err @ Error::ClipCount { .. } => ApiError::Unprocessable(err.to_string()),
+            err @ Error::NotAVideo { .. } => ApiError::UnsupportedMediaType(err.to_string()),
             Error::NotFound => ApiError::NotFound("not found"),
             Error::PredictionExists => ApiError::Conflict("this action already has a prediction"),
             // A valid token for a user deleted since: the account is gone, not the server broken.

@@ -6,6 +6,7 @@
 //! [`Repository`](crate::Repository), and passwords only through [`accounts`](crate::accounts).
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
+use crate::throttle::ThrottlePolicy;
 use crate::{CLIPS_PER_ACTION, Hasher, Repository, Settings};
 
 mod actions;
@@ -41,6 +43,8 @@ pub struct AppState {
     max_clip_bytes: usize,
     /// Bounds concurrent argon2 runs itself; one per process, shared by every request.
     hasher: Hasher,
+    /// The limits on failed logins; the counters are in the database.
+    login_throttle: ThrottlePolicy,
 }
 
 impl AppState {
@@ -52,6 +56,7 @@ impl AppState {
             token_ttl: settings.token_ttl,
             max_clip_bytes: settings.max_clip_bytes,
             hasher,
+            login_throttle: settings.login_throttle,
         }
     }
 }
@@ -75,13 +80,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves [`router`] on `listener` until `shutdown` completes, then lets the requests in
-/// flight finish.
+/// flight finish. Each request knows its peer's address (the login throttle counts by it).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// 405 in the API's error format.

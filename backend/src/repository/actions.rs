@@ -1,6 +1,7 @@
 //! Uploaded incidents and their camera clips.
 
 use super::Repository;
+use crate::media::VideoType;
 use crate::{
     error::{Error, Result},
     models::{Action, ActionId, ActionWithClips, CLIPS_PER_ACTION, Clip, UserId},
@@ -9,13 +10,17 @@ use crate::{
 impl Repository {
     /// Stores an action of `owner` with its clips, in the given order, all or nothing.
     ///
-    /// A clip count outside [`CLIPS_PER_ACTION`] is [`Error::ClipCount`] and writes nothing; an
-    /// owner that does not exist is [`Error::ForeignKeyViolation`].
+    /// A clip count outside [`CLIPS_PER_ACTION`] is [`Error::ClipCount`], a clip that is not an
+    /// MP4/MOV or WebM/Matroska file (by its magic bytes) is [`Error::NotAVideo`]; both write
+    /// nothing. An owner that does not exist is [`Error::ForeignKeyViolation`].
     pub async fn create_action(&self, owner: UserId, clips: Vec<Vec<u8>>) -> Result<ActionWithClips> {
         // Checked before the transaction starts: the schema cannot count an action's clips, and a
         // request that is bound to fail should not cost a round trip.
         if !CLIPS_PER_ACTION.contains(&clips.len()) {
             return Err(Error::ClipCount { count: clips.len() });
+        }
+        if let Some(index) = clips.iter().position(|clip| VideoType::detect(clip).is_none()) {
+            return Err(Error::NotAVideo { number: index + 1 });
         }
         // Dropping `tx` on any `?` below rolls the whole action back.
         let mut tx = self.pool.begin().await?;

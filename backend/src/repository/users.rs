@@ -1,5 +1,9 @@
 //! Accounts: users and their stored password hashes. Hashing itself is
 //! [`Hasher`](crate::password::Hasher)'s; [`crate::accounts`] puts the two together.
+//!
+//! Emails are compared as the schema's unique index normalises them, `lower(normalize(email,
+//! NFKC))`: in the database, so the lookups, the index and the migrations share one definition,
+//! and the index serves the lookups.
 
 use super::Repository;
 use crate::{
@@ -8,8 +12,8 @@ use crate::{
 };
 
 impl Repository {
-    /// Stores a user with `password_hash`, a PHC string; a taken email is
-    /// [`Error::EmailTaken`](crate::Error::EmailTaken).
+    /// Stores a user with `password_hash`, a PHC string, and the email as given; an email taken
+    /// in any case or Unicode form is [`Error::EmailTaken`](crate::Error::EmailTaken).
     pub async fn create_user(&self, email: &str, password_hash: &str) -> Result<User> {
         let user = sqlx::query_as!(
             User,
@@ -24,13 +28,13 @@ impl Repository {
         Ok(user)
     }
 
-    /// The user with exactly this email, if any.
+    /// The user with this email in any case or Unicode form, if any.
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
         let user = sqlx::query_as!(
             User,
             r#"SELECT id AS "id: UserId", email, created_at
                FROM user_account
-               WHERE email = $1"#,
+               WHERE lower(normalize(email, NFKC)) = lower(normalize($1, NFKC))"#,
             email,
         )
         .fetch_optional(&self.pool)
@@ -38,12 +42,13 @@ impl Repository {
         Ok(user)
     }
 
-    /// The user with exactly this email and their stored password hash, if any.
+    /// The user with this email in any case or Unicode form and their stored password hash, if
+    /// any.
     pub async fn find_user_with_password_hash(&self, email: &str) -> Result<Option<(User, String)>> {
         let row = sqlx::query!(
             r#"SELECT id AS "id: UserId", email, password, created_at
                FROM user_account
-               WHERE email = $1"#,
+               WHERE lower(normalize(email, NFKC)) = lower(normalize($1, NFKC))"#,
             email,
         )
         .fetch_optional(&self.pool)
