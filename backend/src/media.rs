@@ -94,7 +94,8 @@ mod tests {
         assert_eq!(VideoType::detect(&ftyp(b"qt  ")), Some(VideoType::QuickTime));
         assert_eq!(VideoType::detect(&ebml(b"webm")), Some(VideoType::WebM));
         assert_eq!(VideoType::detect(&ebml(b"matroska")), Some(VideoType::Matroska));
-        let seeded = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/clips/admin-incident-cam1.mp4"));
+        let seeded =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/clips/admin-incident-cam1.mp4"));
         assert_eq!(VideoType::detect(&seeded.unwrap()), Some(VideoType::Mp4));
     }
 

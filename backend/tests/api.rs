@@ -11,6 +11,7 @@ use std::time::Duration;
 use backend::http::token::Claims;
 use backend::http::{AppState, TokenKeys};
 use backend::settings::JWT_SECRET_PLACEHOLDER;
+use backend::throttle::ThrottlePolicy;
 use backend::{ActionId, DbUrl, Hasher, Origin, Repository, Settings, UserId, Verdict, accounts};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -209,9 +210,19 @@ fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
-/// `n` distinct clips of `len` bytes.
+/// The 16 bytes an MP4 file starts with: an `ftyp` box of brand `isom`.
+const MP4_HEADER: &[u8; 16] = b"\0\0\0\x10ftypisom\0\0\x02\0";
+
+/// `n` distinct clips of `len` bytes (at least 16), each starting as an MP4 file does.
 fn clips(n: usize, len: usize) -> Vec<Vec<u8>> {
-    (0..n).map(|i| (0..len).map(|b| (b + i * 7) as u8).collect()).collect()
+    (0..n)
+        .map(|i| {
+            let mut clip: Vec<u8> = (0..len).map(|b| (b + i * 7) as u8).collect();
+            let head = len.min(MP4_HEADER.len());
+            clip[..head].copy_from_slice(&MP4_HEADER[..head]);
+            clip
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,10 +451,7 @@ async fn a_wrong_password_and_an_unknown_email_are_the_same_401(pool: PgPool) {
     let unknown_email = client
         .post_json("/auth/login", json!({ "email": "nobody@admin.com", "password": "admin@admin.com" }))
         .await;
-    let other_case = client
-        .post_json("/auth/login", json!({ "email": "ADMIN@admin.com", "password": "admin@admin.com" }))
-        .await;
-    for reply in [&wrong_password, &unknown_email, &other_case] {
+    for reply in [&wrong_password, &unknown_email] {
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(reply.headers[header::WWW_AUTHENTICATE], "Bearer");
     }
@@ -452,6 +460,228 @@ async fn a_wrong_password_and_an_unknown_email_are_the_same_401(pool: PgPool) {
 
     let missing = client.post_json("/auth/login", json!({ "email": "admin@admin.com" })).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_case_or_unicode_variant_of_a_taken_email_is_409_and_logs_in_to_the_same_account(pool: PgPool) {
+    let server = Server::start(pool).await;
+    let (_, admin) = server.register("admin@admin.com").await;
+    for variant in ["Admin@admin.com", "ADMIN@ADMIN.COM", "\u{ff41}dmin@admin.com", "\u{ff21}DMIN@admin.com"]
+    {
+        let reply = server
+            .client()
+            .post_json("/auth/register", json!({ "email": variant, "password": "phishing rod" }))
+            .await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{variant}: {}", reply.text());
+        assert_eq!(reply.error(), "a user with this email already exists");
+
+        // Typed in capitals (or full width), it is the same account, shown as registered.
+        let login = server
+            .client()
+            .post_json("/auth/login", json!({ "email": variant, "password": "correct horse" }))
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{variant}: {}", login.text());
+        assert_eq!(login.json()["user"]["id"], admin.0);
+        assert_eq!(login.json()["user"]["email"], "admin@admin.com");
+    }
+    let users = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM user_account"#)
+        .fetch_one(&server.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 1);
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_nul_character_or_an_oversized_email_is_422_never_500(pool: PgPool) {
+    seed(&pool).await;
+    let server = Server::start(pool).await;
+    let client = server.client();
+    // U+FDFA is one character that NFKC turns into 18: 200 of them pass the 255-character limit
+    // but not the index entry's size.
+    let expanding = format!("{}@club.org", "\u{fdfa}".repeat(200));
+    let cases = [
+        ("/auth/login", json!({ "email": "admin@admin.com\u{0}", "password": "admin@admin.com" })),
+        ("/auth/login", json!({ "email": "\u{0}", "password": "x" })),
+        ("/auth/login", json!({ "email": "admin@admin.com", "password": "admin@admin.com\u{0}" })),
+        ("/auth/login", json!({ "email": format!("{}@club.org", "a".repeat(300)), "password": "x" })),
+        ("/auth/register", json!({ "email": "nul\u{0}@club.org", "password": "offside trap" })),
+        ("/auth/register", json!({ "email": "ref@club.org", "password": "offside\u{0}trap" })),
+        ("/auth/register", json!({ "email": expanding, "password": "offside trap" })),
+    ];
+    for (path, body) in cases {
+        let reply = client.post_json(path, body.clone()).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}: {}", reply.text());
+        reply.error();
+    }
+    // The login still works, and the refused requests left no account behind.
+    server.login("admin@admin.com", "admin@admin.com").await;
+    let refs =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM user_account WHERE email LIKE '%club.org'"#)
+            .fetch_one(&server.pool)
+            .await
+            .unwrap();
+    assert_eq!(refs, 0);
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The login throttle
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Settings whose locks last hours, so that no test depends on how fast it runs: time passes
+/// by [`expire_locks`] instead.
+fn throttled(pool: &PgPool, account_failures: i32, address_failures: i32) -> Settings {
+    let login_throttle = ThrottlePolicy {
+        account_failures,
+        address_failures,
+        first_lock: HOUR,
+        longest_lock: 4 * HOUR,
+        forget_after: 24 * HOUR,
+    };
+    Settings { login_throttle, ..Settings::for_tests(test_db_url(pool), SECRET) }
+}
+
+/// A second backend process on the same database: its own pool, its own server.
+async fn second_server(pool: &PgPool, settings: Settings) -> Server {
+    let options = pool.connect_options().as_ref().clone();
+    Server::start_with(PgPool::connect_with(options).await.unwrap(), settings).await
+}
+
+/// Ends every lock, as waiting it out would.
+async fn expire_locks(pool: &PgPool) {
+    sqlx::query!("UPDATE login_throttle SET locked_until = now() WHERE locked_until > now()")
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+async fn try_login(server: &Server, email: &str, password: &str) -> Reply {
+    server.client().post_json("/auth/login", json!({ "email": email, "password": password })).await
+}
+
+/// The `Retry-After` of a 429, in seconds.
+fn retry_after(reply: &Reply) -> u64 {
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.text());
+    assert!(reply.error().starts_with("too many failed logins; try again in"), "{}", reply.text());
+    reply.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn failed_logins_on_two_servers_lock_the_account_with_429_and_a_doubling_retry_after(pool: PgPool) {
+    let settings = throttled(&pool, 3, 1000);
+    let (a, b) =
+        (Server::start_with(pool.clone(), settings.clone()).await, second_server(&pool, settings).await);
+    a.register("ref@club.org").await;
+
+    // Three failures, alternating between the two processes, then the account is locked for
+    // both, whether the password is right or not, and for any spelling of the email.
+    for server in [&a, &b, &a] {
+        assert_eq!(try_login(server, "ref@club.org", "wrong guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    for (server, email, password) in [
+        (&b, "ref@club.org", "wrong guess"),
+        (&a, "ref@club.org", "correct horse"),
+        (&b, "REF@club.org", "x"),
+    ] {
+        let wait = retry_after(&try_login(server, email, password).await);
+        assert!((3590..=3600).contains(&wait), "{wait}");
+    }
+
+    // Each failure after a lock doubles the next one, up to the longest (4 h).
+    for expected in [2 * 3600, 4 * 3600, 4 * 3600] {
+        expire_locks(&a.pool).await;
+        assert_eq!(try_login(&b, "ref@club.org", "wrong guess").await.status, StatusCode::UNAUTHORIZED);
+        let wait = retry_after(&try_login(&a, "ref@club.org", "wrong guess").await);
+        assert!((expected - 10..=expected).contains(&wait), "{wait}, expected {expected}");
+    }
+
+    // Once unlocked, the right password gets in and clears the failures: three more guesses
+    // are allowed before the next lock.
+    expire_locks(&a.pool).await;
+    assert_eq!(try_login(&b, "ref@club.org", "correct horse").await.status, StatusCode::OK);
+    for server in [&a, &b, &a] {
+        assert_eq!(try_login(server, "ref@club.org", "wrong guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    retry_after(&try_login(&b, "ref@club.org", "correct horse").await);
+    // Another account is not affected.
+    b.register("other@club.org").await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_wrong_logins_on_two_servers_check_no_more_passwords_than_the_limit(pool: PgPool) {
+    let settings = throttled(&pool, 3, 1000);
+    let (a, b) =
+        (Server::start_with(pool.clone(), settings.clone()).await, second_server(&pool, settings).await);
+    a.register("ref@club.org").await;
+    let guesses = (0..16).map(|i| {
+        let client = if i % 2 == 0 { a.client() } else { b.client() };
+        async move {
+            client
+                .post_json(
+                    "/auth/login",
+                    json!({ "email": "ref@club.org", "password": format!("guess {i}") }),
+                )
+                .await
+        }
+    });
+    let replies = futures_join_all(guesses).await;
+    let checked = replies.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
+    let refused = replies.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((checked, refused), (3, 13), "no lost update lets a fourth guess through");
+    let failures = sqlx::query_scalar!("SELECT failures FROM login_throttle WHERE scope = 'account'")
+        .fetch_one(&a.pool)
+        .await
+        .unwrap();
+    assert_eq!(failures, 3);
+    a.stop().await;
+    b.stop().await;
+}
+
+/// Runs the futures concurrently, each on its own task, and returns their outputs in order.
+async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let tasks: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut outputs = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outputs.push(task.await.unwrap());
+    }
+    outputs
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn failures_at_many_accounts_lock_the_address_and_successful_logins_never_count(pool: PgPool) {
+    let server = Server::start_with(pool.clone(), throttled(&pool, 1000, 4)).await;
+    server.register("ref@club.org").await;
+
+    // Successes, however many, are never counted against the address.
+    for _ in 0..6 {
+        assert_eq!(try_login(&server, "ref@club.org", "correct horse").await.status, StatusCode::OK);
+    }
+    // Failures are, whichever email they name; a success in between refunds only itself.
+    for email in ["a@club.org", "b@club.org", "c@club.org"] {
+        assert_eq!(try_login(&server, email, "guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(try_login(&server, "ref@club.org", "correct horse").await.status, StatusCode::OK);
+    assert_eq!(try_login(&server, "d@club.org", "guess").await.status, StatusCode::UNAUTHORIZED);
+    // The fourth failure locked this address for every account.
+    let wait = retry_after(&try_login(&server, "ref@club.org", "correct horse").await);
+    assert!((3590..=3600).contains(&wait), "{wait}");
+    let wait = retry_after(&try_login(&server, "e@club.org", "guess").await);
+    assert!((3590..=3600).contains(&wait), "{wait}");
+    // No email is kept in clear.
+    let subjects = sqlx::query_scalar!("SELECT subject FROM login_throttle WHERE scope = 'account'")
+        .fetch_all(&server.pool)
+        .await
+        .unwrap();
+    assert!(subjects.iter().all(|s| s.len() == 64 && !s.contains('@')), "{subjects:?}");
     server.stop().await;
 }
 
@@ -535,6 +765,68 @@ async fn an_upload_with_another_clip_count_or_a_bad_part_is_422_and_writes_nothi
     let actions =
         sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM action"#).fetch_one(&server.pool).await.unwrap();
     assert_eq!(actions, 0);
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_clip_that_is_not_mp4_mov_webm_or_matroska_is_415_and_each_is_served_as_detected(pool: PgPool) {
+    let server = Server::start(pool).await;
+    let (client, _) = server.register("ref@club.org").await;
+    let mp4 = clips(1, 100).remove(0);
+    let mut mov = mp4.clone();
+    mov[8..12].copy_from_slice(b"qt  ");
+    let ebml = |doc_type: &[u8]| {
+        let mut file = vec![0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82];
+        file.push(0x80 | doc_type.len() as u8);
+        file.extend_from_slice(doc_type);
+        file.extend_from_slice(&[0x18, 0x53, 0x80, 0x67, 1, 2, 3]);
+        file
+    };
+    let (webm, mkv) = (ebml(b"webm"), ebml(b"matroska"));
+    let mut heic = mp4.clone();
+    heic[8..12].copy_from_slice(b"heic");
+
+    // Whatever the part claims to be (the test parts all say video/mp4), its bytes decide.
+    for junk in [
+        b"<!doctype html><script>alert(document.cookie)</script>".to_vec(),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01".to_vec(),
+        heic,
+        b"\0\0\0\x10ftyp".to_vec(),
+    ] {
+        let reply = client.upload(&[mp4.clone(), junk.clone()]).await;
+        assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", String::from_utf8_lossy(&junk));
+        assert!(
+            reply.error().starts_with("clip 2 is not an MP4/MOV or WebM/Matroska video"),
+            "{}",
+            reply.text()
+        );
+    }
+    let actions =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM action"#).fetch_one(&server.pool).await.unwrap();
+    assert_eq!(actions, 0);
+
+    let created = client.upload(&[mp4.clone(), mov.clone(), webm.clone(), mkv.clone()]).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let expected = ["video/mp4", "video/quicktime", "video/webm", "video/x-matroska"];
+    for ((clip, sent), content_type) in
+        created.json()["clips"].as_array().unwrap().iter().zip([mp4, mov, webm, mkv]).zip(expected)
+    {
+        let reply = client.get(&format!("/clips/{}", clip["id"])).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.headers[header::CONTENT_TYPE], content_type);
+        assert_eq!(reply.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(reply.body == sent[..]);
+    }
+
+    // A clip stored before uploads were checked is never served as a video.
+    let legacy = created.json()["clips"][0]["id"].as_i64().unwrap();
+    sqlx::query!("UPDATE clip SET content = '<html>hi</html>'::bytea WHERE id = $1", legacy)
+        .execute(&server.pool)
+        .await
+        .unwrap();
+    let reply = client.get(&format!("/clips/{legacy}")).await;
+    assert_eq!(reply.headers[header::CONTENT_TYPE], "application/octet-stream");
+    assert_eq!(reply.headers[header::CONTENT_DISPOSITION], "attachment");
     server.stop().await;
 }
 

@@ -22,9 +22,13 @@ async fn insert_user(pool: &PgPool, email: &str) -> UserId {
     UserId(id)
 }
 
-/// `n` distinct clips; every byte value appears, so a lossy round trip would show.
+/// `n` distinct clips, each an MP4 `ftyp` box then every byte value, so a lossy round trip
+/// would show.
 fn clips(n: usize) -> Vec<Vec<u8>> {
-    (0..n).map(|i| (0..=255u8).map(|b| b.wrapping_add(i as u8)).collect()).collect()
+    let ftyp = b"\0\0\0\x10ftypisom\0\0\x02\0";
+    (0..n)
+        .map(|i| ftyp.iter().copied().chain((0..=255u8).map(|b| b.wrapping_add(i as u8))).collect())
+        .collect()
 }
 
 fn verdict(foul_confidence: f64) -> Verdict {
@@ -76,7 +80,8 @@ async fn created_user_is_found_by_email_and_stored_with_an_argon2id_hash(pool: P
     assert_eq!(user.email, "ref@example.com");
 
     assert_eq!(repo.find_user_by_email("ref@example.com").await.unwrap(), Some(user.clone()));
-    assert_eq!(repo.find_user_by_email("REF@example.com").await.unwrap(), None);
+    // Any case or Unicode compatibility form of the email (here a full-width R) finds the user.
+    assert_eq!(repo.find_user_by_email("\u{ff32}EF@Example.COM").await.unwrap(), Some(user.clone()));
     assert_eq!(repo.find_user_by_email("other@example.com").await.unwrap(), None);
 
     let stored = sqlx::query_scalar!("SELECT password FROM user_account WHERE id = $1", user.id.0)
@@ -98,8 +103,10 @@ async fn duplicate_email_is_email_taken_and_adds_no_row(pool: PgPool) {
     let repo = Repository::new(pool.clone());
     let first = insert_user(&pool, "ref@example.com").await;
 
-    let err = repo.create_user("ref@example.com", "not-a-hash").await.unwrap_err();
-    assert!(matches!(err, Error::EmailTaken), "{err:?}");
+    for taken in ["ref@example.com", "Ref@Example.com", "\u{ff52}ef@example.com"] {
+        let err = repo.create_user(taken, "not-a-hash").await.unwrap_err();
+        assert!(matches!(err, Error::EmailTaken), "{taken}: {err:?}");
+    }
 
     let ids = sqlx::query_scalar!("SELECT id FROM user_account").fetch_all(&pool).await.unwrap();
     assert_eq!(ids, [first.0]);
@@ -332,4 +339,50 @@ async fn deleting_a_users_actions_removes_their_clips_and_predictions_only(pool:
     assert_eq!(repo.latest_action(alice).await.unwrap(), None);
     assert_eq!(repo.latest_action(bob).await.unwrap(), Some(bobs));
     assert_eq!(repo.delete_actions(alice).await.unwrap(), 0);
+}
+
+/// The migration that makes emails unique once normalised refuses, naming every clash, when the
+/// existing rows would violate it, and changes nothing; once the clashes are resolved it runs.
+#[sqlx::test(migrations = false)]
+async fn the_normalised_email_migration_names_the_clashing_emails_and_changes_nothing(pool: PgPool) {
+    let ups: Vec<_> = backend::MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration()).collect();
+    let index =
+        ups.iter().position(|m| m.description.contains("normalised unique emails")).expect("it exists");
+    let mut conn = pool.acquire().await.unwrap();
+    for earlier in &ups[..index] {
+        sqlx::raw_sql(earlier.sql.as_ref()).execute(&mut *conn).await.unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO user_account (email, password) VALUES
+             ('admin@admin.com', 'x'), ('Admin@admin.com', 'x'), ('\u{ff41}dmin@admin.com', 'x'),
+             ('solo@club.org', 'x'), ('ref@club.org', 'x'), ('REF@CLUB.ORG', 'x')",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let migration = &ups[index].sql;
+
+    // As `cargo xtask migrate` runs it: in one transaction.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+    let err = sqlx::raw_sql(migration.as_ref()).execute(&mut *tx).await.unwrap_err().to_string();
+    tx.rollback().await.unwrap();
+    for named in [
+        "admin@admin.com, Admin@admin.com, \u{ff41}dmin@admin.com (ids 1, 2, 3)",
+        "ref@club.org, REF@CLUB.ORG (ids 5, 6)",
+    ] {
+        assert!(err.contains(named), "{err}");
+    }
+    assert!(!err.contains("solo@club.org") && err.contains("nothing was changed"), "{err}");
+    let emails: Vec<String> =
+        sqlx::query_scalar("SELECT email FROM user_account ORDER BY id").fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(emails.len(), 6, "no row dropped: {emails:?}");
+
+    // Resolved by hand, the migration runs.
+    sqlx::raw_sql("UPDATE user_account SET email = 'old-' || id || '-' || email WHERE id IN (2, 3, 6)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+    sqlx::raw_sql(migration.as_ref()).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
 }
