@@ -28,7 +28,7 @@ fn a_backup_restores_into_a_new_database_equal_to_the_original() {
     let out = db.run(&["backup"]).success();
     let path = only_backup(&db);
     assert!(out.contains(&path) && out.contains(" in "), "path, size and duration: {out}");
-    assert!(path.contains(&format!("{}-", db.name())) && path.ends_with("-20261125144500.dump"), "{path}");
+    assert!(path.contains(&format!("{}-", db.name())) && path.ends_with("-20261202110650.dump"), "{path}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -39,7 +39,7 @@ fn a_backup_restores_into_a_new_database_equal_to_the_original() {
     db.execute("DELETE FROM user_account WHERE id IN (SELECT id FROM user_account ORDER BY id DESC LIMIT 3)");
     let copy = TestDb::reserved();
     let out = db.run(&["restore", &path, "--into", &copy.name()]).success();
-    assert!(out.contains("verified: 5 tables match the manifest"), "{out}");
+    assert!(out.contains("verified: 6 tables match the manifest"), "{out}");
     assert_eq!(copy.content_digest(), original);
     assert_ne!(db.content_digest(), original, "the source database itself was not touched");
 }
