@@ -187,7 +187,7 @@ impl Settings {
 
     /// The value of `name` and where it came from, the environment winning over `.env`.
     pub fn get(&self, name: &'static str) -> Result<Option<(String, Origin)>, ConfigError> {
-        if let Some(found) = self.from_environment(name) {
+        if let Some(found) = self.in_environment(name) {
             return Ok(Some(found));
         }
         let dotenv = self.dotenv.as_ref().map_err(DotEnvFailure::to_error)?;
@@ -198,7 +198,7 @@ impl Settings {
     }
 
     /// The value of `name` in the process environment alone.
-    fn from_environment(&self, name: &'static str) -> Option<(String, Origin)> {
+    fn in_environment(&self, name: &'static str) -> Option<(String, Origin)> {
         (self.env)(name)
             .filter(|value| !value.trim().is_empty())
             .map(|value| (value, Origin::Environment(name)))

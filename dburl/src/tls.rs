@@ -51,7 +51,7 @@ impl DbUrl {
                 continue;
             }
             // A broken `.env` cannot fail a fully exported setup: then only the environment counts.
-            let found = settings.get(variable).unwrap_or_else(|_| settings.from_environment(variable));
+            let found = settings.get(variable).unwrap_or_else(|_| settings.in_environment(variable));
             if let Some((value, origin)) = found {
                 let value = value.trim().to_owned();
                 if parameter == "sslmode" && value.parse::<PgSslMode>().is_err() {
