@@ -72,7 +72,9 @@ async fn run(dev: bool) -> Result<(), String> {
     let database = &settings.database;
 
     let pool = backend::connect(&settings).await.map_err(|err| {
-        format!("cannot connect to {database} ({err}); is PostgreSQL running? `cargo xtask db-setup` creates the database")
+        database.explain_tls_error(&err).unwrap_or_else(|| {
+            format!("cannot connect to {database} ({err}); is PostgreSQL running? `cargo xtask db-setup` creates the database")
+        })
     })?;
     let repo = Repository::new(pool);
     match repo.schema_status().await {

@@ -5,12 +5,16 @@
 //! One crate so that `cargo xtask` and the backend can never disagree about which database
 //! "the configured database" is, or about where any other setting comes from.
 
+mod tls;
+
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::{fmt, io, path::Path};
 
-use sqlx::postgres::{PgConnectOptions, PgSslMode};
+use sqlx::postgres::PgConnectOptions;
 use url::Url;
+
+pub use tls::ssl_mode_name;
 
 /// The variable ReferAI's guide names; looked up first, everywhere.
 pub const DB_URL: &str = "DB_URL";
@@ -85,6 +89,51 @@ pub enum ConfigError {
         #[source]
         source: sqlx::Error,
     },
+    /// `PGSSLMODE` holds no mode libpq knows.
+    #[error("{origin} is `{value}`, not one of disable, allow, prefer, require, verify-ca, verify-full")]
+    InvalidSslMode {
+        /// Which variable, from where.
+        origin: Origin,
+        /// The value found.
+        value: String,
+    },
+    /// The file named by `sslrootcert`, `sslcert` or `sslkey` cannot be read.
+    #[error(
+        "{parameter} file {path} (from {origin}) cannot be read ({reason}): fix the path or its permissions"
+    )]
+    UnreadableTlsFile {
+        /// `sslrootcert`, `sslcert` or `sslkey`.
+        parameter: &'static str,
+        /// The file.
+        path: String,
+        /// Where the parameter was set.
+        origin: Origin,
+        /// Why it cannot be read.
+        #[source]
+        reason: io::Error,
+    },
+    /// The private key file may be read by others; libpq refuses it, and so does this.
+    #[error(
+        "private key file {path} (sslkey from {origin}) has mode {mode:o}, readable by others:          run `chmod 600 {path}`"
+    )]
+    InsecureKeyFile {
+        /// The file.
+        path: String,
+        /// Where `sslkey` was set.
+        origin: Origin,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A client certificate needs both `sslcert` and `sslkey`.
+    #[error("{present} is set (in {origin}) but {missing} is not: a client certificate needs both")]
+    HalfClientCertificate {
+        /// The one that is set.
+        present: &'static str,
+        /// The one that is not.
+        missing: &'static str,
+        /// Where the set one came from.
+        origin: Origin,
+    },
     /// `.env` exists but cannot be read.
     #[error("cannot read .env ({0})")]
     DotEnvRead(#[source] io::Error),
@@ -138,15 +187,26 @@ impl Settings {
 
     /// The value of `name` and where it came from, the environment winning over `.env`.
     pub fn get(&self, name: &'static str) -> Result<Option<(String, Origin)>, ConfigError> {
-        let set = |value: Option<String>| value.filter(|value| !value.trim().is_empty());
-        if let Some(value) = set((self.env)(name)) {
-            return Ok(Some((value, Origin::Environment(name))));
+        if let Some(found) = self.in_environment(name) {
+            return Ok(Some(found));
         }
         let dotenv = self.dotenv.as_ref().map_err(DotEnvFailure::to_error)?;
-        Ok(set(dotenv.get(name).cloned()).map(|value| (value, Origin::DotEnv(name))))
+        Ok(dotenv
+            .get(name)
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| (value.clone(), Origin::DotEnv(name))))
     }
 
-    /// The database: `DB_URL`, else `DATABASE_URL`.
+    /// The value of `name` in the process environment alone.
+    fn in_environment(&self, name: &'static str) -> Option<(String, Origin)> {
+        (self.env)(name)
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| (value, Origin::Environment(name)))
+    }
+
+    /// The database: `DB_URL`, else `DATABASE_URL`, with `PGSSLMODE`, `PGSSLROOTCERT`,
+    /// `PGSSLCERT` and `PGSSLKEY` for the TLS parameters the URL does not set; its certificate
+    /// and key files checked ([`DbUrl::check_tls_files`]).
     ///
     /// `DB_URL` is looked up in both places before `DATABASE_URL`, the environment winning over
     /// `.env` for each: a `DATABASE_URL` exported in the shell for sqlx's tools or another
@@ -154,7 +214,9 @@ impl Settings {
     pub fn db_url(&self) -> Result<DbUrl, ConfigError> {
         for name in URL_VARIABLES {
             if let Some((url, origin)) = self.get(name)? {
-                return DbUrl::parse(&url, origin);
+                let url = DbUrl::parse(&url, origin)?.with_tls_variables(self)?;
+                url.check_tls_files()?;
+                return Ok(url);
             }
         }
         Err(ConfigError::MissingUrl)
@@ -174,6 +236,8 @@ pub struct DbUrl {
     url: Url,
     origin: Origin,
     dropped_driver: Option<String>,
+    /// TLS parameters the URL lacks, from libpq's variables.
+    tls_variables: Vec<tls::TlsVariable>,
 }
 
 impl DbUrl {
@@ -198,7 +262,7 @@ impl DbUrl {
         }
         PgConnectOptions::from_str(url.as_str())
             .map_err(|source| ConfigError::InvalidOptions { origin, source })?;
-        Ok(DbUrl { url, origin, dropped_driver })
+        Ok(DbUrl { url, origin, dropped_driver, tls_variables: Vec::new() })
     }
 
     /// Where this URL came from, e.g. "DB_URL in .env".
@@ -223,7 +287,7 @@ impl DbUrl {
 
     /// Whether the server is on this machine: a loopback address, `localhost` or a socket.
     pub fn is_local(&self) -> bool {
-        is_local(&self.connect_options())
+        is_local(&self.url_options())
     }
 
     /// `host:port`, or the socket folder, for messages.
@@ -255,22 +319,21 @@ impl DbUrl {
             Some(socket) => socket.display().to_string(),
             None => options.get_host().to_owned(),
         };
-        let ssl_mode = match options.get_ssl_mode() {
-            PgSslMode::Disable => "disable",
-            PgSslMode::Allow => "allow",
-            PgSslMode::Prefer => "prefer",
-            PgSslMode::Require => "require",
-            PgSslMode::VerifyCa => "verify-ca",
-            PgSslMode::VerifyFull => "verify-full",
-        };
         let mut env = vec![
             ("PGHOST", host),
             ("PGPORT", options.get_port().to_string()),
             ("PGUSER", options.get_username().to_owned()),
             ("PGDATABASE", self.database()),
-            ("PGSSLMODE", ssl_mode.to_owned()),
+            ("PGSSLMODE", ssl_mode_name(self.ssl_mode()).to_owned()),
             ("PGAPPNAME", "referai-xtask".to_owned()),
         ];
+        for (parameter, variable) in
+            [("sslrootcert", "PGSSLROOTCERT"), ("sslcert", "PGSSLCERT"), ("sslkey", "PGSSLKEY")]
+        {
+            if let Some((path, _)) = self.tls_parameter(parameter) {
+                env.push((variable, path));
+            }
+        }
         if let Some(password) = self.password() {
             env.push(("PGPASSWORD", password));
         }
@@ -310,12 +373,24 @@ impl DbUrl {
 
     /// Connection options for this database. Their own `Debug` shows the password: never log them.
     ///
-    /// On a loopback or socket connection without an explicit `sslmode`, TLS is switched off: it
-    /// protects nothing there and costs ~80 ms per connection in a debug build.
+    /// TLS as [`DbUrl::ssl_mode`] says, with the files of `PGSSLROOTCERT`, `PGSSLCERT` and
+    /// `PGSSLKEY` when the URL names none.
     pub fn connect_options(&self) -> PgConnectOptions {
-        let options = PgConnectOptions::from_str(self.url.as_str()).expect("validated by DbUrl::parse");
-        let explicit_ssl = self.url.query_pairs().any(|(key, _)| key == "sslmode");
-        if !explicit_ssl && is_local(&options) { options.ssl_mode(PgSslMode::Disable) } else { options }
+        let mut options = self.url_options();
+        for (parameter, path) in self.tls_variables() {
+            options = match parameter {
+                "sslrootcert" => options.ssl_root_cert(path),
+                "sslcert" => options.ssl_client_cert(path),
+                "sslkey" => options.ssl_client_key(path),
+                _ => options,
+            };
+        }
+        options.ssl_mode(self.ssl_mode())
+    }
+
+    /// The options the URL alone gives, before the TLS rules.
+    fn url_options(&self) -> PgConnectOptions {
+        PgConnectOptions::from_str(self.url.as_str()).expect("validated by DbUrl::parse")
     }
 
     /// Options for the server's maintenance database (`postgres`, or `template1` when the
@@ -371,6 +446,8 @@ fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, DotEnvFailure> {
 #[cfg(test)]
 mod tests {
     use std::fs;
+
+    use sqlx::postgres::PgSslMode;
 
     use super::*;
 
@@ -539,6 +616,66 @@ mod tests {
         assert!(matches!(mode("postgres://u@127.0.0.1/db"), PgSslMode::Disable));
         assert!(matches!(mode("postgres://u@localhost/db?sslmode=require"), PgSslMode::Require));
         assert!(matches!(mode("postgres://u@db.example/db"), PgSslMode::Prefer));
+    }
+
+    #[test]
+    fn pgsslmode_and_pgsslrootcert_stand_in_when_the_url_sets_neither() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        fs::write(&ca, "").unwrap();
+        let ca = ca.display().to_string();
+        let settings = |vars: &[(&str, &str)]| Settings::new(env_of(vars), &dir.path().join("absent"));
+        let url = settings(&[
+            ("DB_URL", "postgres://u@127.0.0.1/db"),
+            ("PGSSLMODE", "verify-full"),
+            ("PGSSLROOTCERT", &ca),
+        ])
+        .db_url()
+        .unwrap();
+        assert!(matches!(url.ssl_mode(), PgSslMode::VerifyFull));
+        assert_eq!(url.ssl_mode_source(), "sslmode=verify-full from PGSSLMODE in the environment");
+        let env: HashMap<_, _> = url.libpq_env().into_iter().collect();
+        assert_eq!((env["PGSSLMODE"].as_str(), env["PGSSLROOTCERT"].as_str()), ("verify-full", ca.as_str()));
+        // The URL wins; `require` with a root certificate is `verify-ca`, as in libpq.
+        let url = settings(&[
+            ("DB_URL", &format!("postgres://u@db.example/db?sslmode=require&sslrootcert={ca}")),
+            ("PGSSLMODE", "disable"),
+        ])
+        .db_url()
+        .unwrap();
+        assert!(matches!(url.ssl_mode(), PgSslMode::VerifyCa));
+        let err = settings(&[("DB_URL", "postgres://u@db.example/db"), ("PGSSLMODE", "always")])
+            .db_url()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidSslMode { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn missing_and_insecure_tls_files_are_refused_by_name() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("client.key");
+        fs::write(&key, "").unwrap();
+        let key_path = key.display().to_string();
+        let url = |query: &str| {
+            let raw = format!("postgres://u@db.example/db?sslmode=require&{query}");
+            Settings::new(env_of(&[("DB_URL", &raw)]), &dir.path().join("absent")).db_url()
+        };
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = url(&format!("sslcert={key_path}&sslkey={key_path}")).unwrap_err();
+        assert!(matches!(err, ConfigError::InsecureKeyFile { mode: 0o644, .. }), "{err:?}");
+        assert!(err.to_string().contains(&format!("chmod 600 {key_path}")), "{err}");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+        url(&format!("sslcert={key_path}&sslkey={key_path}")).unwrap();
+        let err = url(&format!("sslkey={key_path}")).unwrap_err();
+        assert!(matches!(err, ConfigError::HalfClientCertificate { missing: "sslcert", .. }), "{err:?}");
+        let err = url("sslrootcert=/nonexistent/ca.pem").unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "sslrootcert file /nonexistent/ca.pem (from DB_URL in the environment) cannot be read"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -76,12 +76,20 @@ impl flags::Doctor {
             return finish(report);
         };
         let server_major = match server(&url).await {
-            Ok((version, major)) => {
+            Ok((version, major, encryption)) => {
                 report.line("server", Verdict::Pass(format!("PostgreSQL {version} at {}", url.server())));
+                report.line("encryption", Verdict::Pass(encryption));
                 Some(major)
             }
             Err(err) => {
-                report.line("server", fail(format!("{err:#}"), server_fix(project, &sh)));
+                let fix = match err.downcast_ref::<pg::ConnectError>().map(|err| err.kind) {
+                    Some(pg::Failure::Tls) => {
+                        format!("change sslmode or sslrootcert in {} (see README, \"TLS\")", url.origin())
+                    }
+                    _ => server_fix(project, &sh),
+                };
+                report.line("server", fail(format!("{err:#}"), fix));
+                report.line("encryption", Verdict::Skip("no connection"));
                 None
             }
         };
@@ -172,16 +180,18 @@ fn client_majors(sh: &Shell) -> Result<Vec<(&'static str, u32)>, String> {
         .collect()
 }
 
-/// The server's version and major version, logging in to the maintenance database.
-async fn server(url: &DbUrl) -> Result<(String, u32)> {
+/// The server's version and major version, and how the connection is encrypted, logging in to
+/// the maintenance database.
+async fn server(url: &DbUrl) -> Result<(String, u32, String)> {
     let mut conn = pg::connect_maintenance(url).await?;
     let (version, major): (String, i32) = sqlx::query_as(
         "SELECT current_setting('server_version'), current_setting('server_version_num')::int / 10000",
     )
     .fetch_one(&mut conn)
     .await?;
+    let encryption = pg::describe_encryption(&mut conn, url).await?;
     pg::close(conn).await;
-    Ok((version, major.unsigned_abs()))
+    Ok((version, major.unsigned_abs(), encryption))
 }
 
 /// `pg start` when this checkout has its own server, else a generic hint.

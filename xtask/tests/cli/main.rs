@@ -14,3 +14,5 @@ mod revision;
 mod seed;
 mod setup;
 mod support;
+mod tls;
+mod tls_server;
