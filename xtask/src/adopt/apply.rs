@@ -89,11 +89,15 @@ async fn transaction(
     tx.execute(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = {}", lock_wait.as_millis().max(1))))
         .await?;
     if engine::applied_version(&mut tx).await?.is_some() {
-        bail!("`{database}` was migrated by someone else since the plan; nothing was changed, run `cargo xtask status`");
+        bail!(
+            "`{database}` was migrated by someone else since the plan; nothing was changed, run `cargo xtask status`"
+        );
     }
     let live = without_foreign_bookkeeping(introspect(&mut tx).await?);
     if live != plan.live {
-        bail!("`{database}`'s schema changed since the plan was made; nothing was changed, run `cargo xtask adopt` again");
+        bail!(
+            "`{database}`'s schema changed since the plan was made; nothing was changed, run `cargo xtask adopt` again"
+        );
     }
     let landing = match &plan.kind {
         Kind::Baseline => None,

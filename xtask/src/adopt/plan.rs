@@ -92,9 +92,10 @@ impl Plan {
 /// bridge, proves on a restored copy) how it becomes a version of `source`. Changes nothing.
 pub async fn plan(url: &DbUrl, source: &Source, backups_dir: &Path, options: &Options) -> Result<Plan> {
     let database = url.database();
-    let first = source.migrations.first().map(|m| m.version()).with_context(|| {
-        format!("{} has no migrations to adopt `{database}` into", source.dir.display())
-    })?;
+    let first =
+        source.migrations.first().map(|m| m.version()).with_context(|| {
+            format!("{} has no migrations to adopt `{database}` into", source.dir.display())
+        })?;
     let mut conn = pg::connect(url).await?;
     let inspected = inspect(&mut conn, &database).await;
     pg::close(conn).await;
@@ -212,10 +213,8 @@ async fn prove_bridge(
     }
     let mut warnings: Vec<String> = changes.steps.iter().filter_map(|s| s.loss.clone()).collect();
     warnings.extend(changes.hints.iter().cloned());
-    let sql = format!(
-        "{UTC}\n{}\n{CONTINUE_SEQUENCES};\n",
-        diff::render(&[rename_up, changes.steps].concat())
-    );
+    let sql =
+        format!("{UTC}\n{}\n{CONTINUE_SEQUENCES};\n", diff::render(&[rename_up, changes.steps].concat()));
 
     let before = counts::read(conn).await?;
     let mut tx = conn.begin().await?;

@@ -14,7 +14,10 @@ impl flags::Baseline {
         let recorded = adopt::baseline(&url, &source, self.version, self.force).await?;
         let database = url.database();
         match recorded.as_slice() {
-            [] => println!("`{database}` already records version {} and every earlier one; nothing to do", self.version),
+            [] => println!(
+                "`{database}` already records version {} and every earlier one; nothing to do",
+                self.version
+            ),
             versions => println!(
                 "recorded {} version(s) as applied in `{database}`, up to {}, without running them",
                 versions.len(),

@@ -75,7 +75,11 @@ pub async fn foreign_tables(conn: &mut PgConnection) -> Result<(Vec<String>, Opt
     .fetch_all(&mut *conn)
     .await?;
     let alembic = if tables.iter().any(|t| t == "alembic_version") {
-        Some(sqlx::query_scalar("SELECT version_num::text FROM alembic_version ORDER BY 1").fetch_all(&mut *conn).await?)
+        Some(
+            sqlx::query_scalar("SELECT version_num::text FROM alembic_version ORDER BY 1")
+                .fetch_all(&mut *conn)
+                .await?,
+        )
     } else {
         None
     };
