@@ -1,5 +1,6 @@
 //! Argon2id password hashes in PHC string form, computed off the async executor and at most one
-//! per core at a time.
+//! per core at a time; and the hashes the old Python app stored (bcrypt, werkzeug's and
+//! passlib's PBKDF2-SHA256), accepted at login so that they can be replaced with argon2id.
 
 use std::sync::Arc;
 
@@ -37,19 +38,33 @@ impl Hasher {
         self.run(move || Ok(Argon2::default().hash_password(password.as_bytes())?.to_string())).await
     }
 
-    /// Whether `password` matches `stored`, a PHC string; `None` (an unknown email) is checked
-    /// against a dummy hash, at the same cost, and never matches.
-    pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool> {
+    /// Whether `password` matches `stored`: an argon2id PHC string, or one of the legacy formats
+    /// ([`Verified::Legacy`], to be rehashed). `None` (an unknown email) is checked against a
+    /// dummy hash, at the same cost, and never matches.
+    pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<Verified> {
         let password = password.to_owned();
         self.run(move || {
             let known = stored.is_some();
-            let phc = stored.as_deref().unwrap_or(DUMMY_HASH);
-            match Argon2::default().verify_password(password.as_bytes(), phc) {
-                Ok(()) => Ok(known),
-                Err(password_hash::Error::PasswordInvalid) => Ok(false),
-                // A stored hash that does not parse is corrupt data, not a wrong password.
-                Err(err) => Err(Error::PasswordHash(err)),
+            let stored = stored.as_deref().unwrap_or(DUMMY_HASH);
+            let matched = |ok: bool, legacy: bool| match (ok && known, legacy) {
+                (false, _) => Verified::Mismatch,
+                (true, false) => Verified::Match,
+                (true, true) => Verified::Legacy,
+            };
+            if stored.starts_with("$argon2") {
+                if password_hash::phc::PasswordHash::new(stored).is_err() {
+                    return Ok(Verified::UnknownFormat);
+                }
+                return match Argon2::default().verify_password(password.as_bytes(), stored) {
+                    Ok(()) => Ok(matched(true, false)),
+                    Err(password_hash::Error::PasswordInvalid) => Ok(Verified::Mismatch),
+                    Err(err) => Err(Error::PasswordHash(err)),
+                };
             }
+            Ok(match legacy::verify(password.as_bytes(), stored) {
+                Some(ok) => matched(ok, true),
+                None => Verified::UnknownFormat,
+            })
         })
         .await
     }
@@ -66,6 +81,87 @@ impl Hasher {
             Ok(value) => value,
             // The closure panicked: carry the panic on in the caller, where it belongs.
             Err(err) => std::panic::resume_unwind(err.into_panic()),
+        }
+    }
+}
+
+/// What [`Hasher::verify`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// The password matches an argon2id hash.
+    Match,
+    /// The password matches a legacy hash, which should now be replaced by an argon2id one.
+    Legacy,
+    /// The password does not match (or the email is unknown).
+    Mismatch,
+    /// The stored hash is in no format this server knows: the login is refused.
+    UnknownFormat,
+}
+
+/// The hash formats a Python web stack writes, verified without their libraries.
+mod legacy {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+    use sha2::Sha256;
+
+    /// Whether `password` matches `stored`; `None` when `stored` is in none of the formats.
+    pub fn verify(password: &[u8], stored: &str) -> Option<bool> {
+        if ["$2a$", "$2b$", "$2y$"].iter().any(|prefix| stored.starts_with(prefix)) {
+            return bcrypt::verify(password, stored).ok();
+        }
+        if let Some(rest) = stored.strip_prefix("pbkdf2:sha256:") {
+            // werkzeug: pbkdf2:sha256:<iterations>$<salt, used as UTF-8 text>$<hex digest>
+            let mut parts = rest.split('$');
+            let (rounds, salt, digest) = (parts.next()?, parts.next()?, parts.next()?);
+            return Some(pbkdf2_matches(password, salt.as_bytes(), rounds.parse().ok()?, &hex(digest)?));
+        }
+        if let Some(rest) = stored.strip_prefix("$pbkdf2-sha256$") {
+            // passlib: $pbkdf2-sha256$<rounds>$<ab64 salt>$<ab64 digest>, ab64 being base64
+            // with `.` for `+` and no padding.
+            let mut parts = rest.split('$');
+            let (rounds, salt, digest) = (parts.next()?, parts.next()?, parts.next()?);
+            let ab64 = |text: &str| STANDARD_NO_PAD.decode(text.replace('.', "+")).ok();
+            return Some(pbkdf2_matches(password, &ab64(salt)?, rounds.parse().ok()?, &ab64(digest)?));
+        }
+        None
+    }
+
+    fn pbkdf2_matches(password: &[u8], salt: &[u8], rounds: u32, expected: &[u8]) -> bool {
+        if expected.is_empty() || rounds == 0 {
+            return false;
+        }
+        let mut computed = vec![0u8; expected.len()];
+        pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, rounds, &mut computed);
+        // Constant time: every byte is compared whatever the first difference.
+        computed.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
+    fn hex(text: &str) -> Option<Vec<u8>> {
+        if !text.len().is_multiple_of(2) {
+            return None;
+        }
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        // Written by werkzeug 3 (`generate_password_hash("admin@admin.com", "pbkdf2:sha256:1000")`),
+        // passlib 1.7 (`pbkdf2_sha256.using(rounds=1000).hash(...)`) and Python's bcrypt 5.
+        const WERKZEUG: &str = "pbkdf2:sha256:1000$NpoUl6KR9aVAlAec$f92f4a04d78040c2d3184b2f594a48066ece2077463bd666264e6f51ca410072";
+        const PASSLIB: &str =
+            "$pbkdf2-sha256$1000$ZKzVWsu5955zzrm3NqbUeg$ci4vlUgwNodWLs58Byah2PfBsTbFgm7rDUcsqwW2zRI";
+        const BCRYPT: &str = "$2b$04$BWcGBtxeIp7blcj7H0J.ou1eaaKmmSeO50XGnRSvpvs.UYaYHPe96";
+
+        #[test]
+        fn python_hashes_verify() {
+            for stored in [WERKZEUG, PASSLIB, BCRYPT] {
+                assert_eq!(verify(b"admin@admin.com", stored), Some(true), "{stored}");
+                assert_eq!(verify(b"wrong", stored), Some(false), "{stored}");
+            }
+            assert_eq!(verify(b"x", "md5$abc$def"), None);
+            assert_eq!(verify(b"x", "pbkdf2:sha256:many$salt$00"), None);
         }
     }
 }

@@ -1129,3 +1129,61 @@ async fn the_binary_refuses_the_placeholder_secret_unless_dev_and_then_serves(po
     assert!(stderr.starts_with("warning: --dev: starting anyway"), "{stderr}");
     pool.close().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Users the old Python app created
+
+/// The admin's bcrypt hash as the old app stored it, read from the Alembic fixture's dump (the
+/// database `cargo xtask adopt` takes over keeps it byte for byte).
+fn alembic_admin_hash() -> String {
+    let dump = Path::new(env!("CARGO_MANIFEST_DIR")).join("../xtask/tests/data/alembic/referaidb.sql");
+    let dump = std::fs::read_to_string(dump).unwrap();
+    let rows = dump.split("COPY public.users ").nth(1).unwrap();
+    let admin = rows.lines().nth(1).unwrap();
+    admin.split('\t').nth(2).unwrap().to_owned()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn legacy_python_hashes_log_in_once_then_are_argon2id(pool: PgPool) {
+    let users = [
+        ("admin@admin.com", alembic_admin_hash()),
+        // werkzeug 3, passlib 1.7, each of "admin@admin.com".
+        (
+            "werkzeug@old.app",
+            "pbkdf2:sha256:1000$NpoUl6KR9aVAlAec$f92f4a04d78040c2d3184b2f594a48066ece2077463bd666264e6f51ca410072".into(),
+        ),
+        ("passlib@old.app", "$pbkdf2-sha256$1000$ZKzVWsu5955zzrm3NqbUeg$ci4vlUgwNodWLs58Byah2PfBsTbFgm7rDUcsqwW2zRI".into()),
+        ("unknown@old.app", "md5$0123$abcdef".into()),
+    ];
+    for (email, hash) in &users {
+        sqlx::query("INSERT INTO user_account (email, password) VALUES ($1, $2)")
+            .bind(email)
+            .bind(hash)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    assert!(users[0].1.starts_with("$2b$12$"), "the fixture's admin has a bcrypt hash: {}", users[0].1);
+    let server = Server::start(pool.clone()).await;
+    let client = server.client();
+    let stored = async |email: &str| -> String {
+        sqlx::query_scalar("SELECT password FROM user_account WHERE email = $1")
+            .bind(email)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    for (email, _) in &users[..3] {
+        let wrong = client.post_json("/auth/login", json!({ "email": email, "password": "nope" })).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{email}");
+        server.login(email, "admin@admin.com").await;
+        assert!(stored(email).await.starts_with("$argon2id$"), "{email} was rehashed at login");
+        server.login(email, "admin@admin.com").await;
+    }
+    let unknown = client
+        .post_json("/auth/login", json!({ "email": "unknown@old.app", "password": "admin@admin.com" }))
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "an unknown format is a 401, not a 500");
+    assert_eq!(stored("unknown@old.app").await, "md5$0123$abcdef");
+    server.stop().await;
+}

@@ -61,6 +61,10 @@ pub enum Command {
     Revision(Revision),
     /// `check`.
     Check(Check),
+    /// `adopt`.
+    Adopt(Adopt),
+    /// `baseline`.
+    Baseline(Baseline),
     /// `seed`.
     Seed(Seed),
     /// `backup`.
@@ -188,6 +192,32 @@ pub struct Revision {
 #[derive(Debug)]
 pub struct Check;
 
+/// Flags of `adopt`.
+#[derive(Debug)]
+pub struct Adopt {
+    /// Carry the plan out; without it, only inspect and print the plan.
+    pub apply: bool,
+    /// Bridge to this version instead of the first migration, when no version matches.
+    pub version: Option<i64>,
+    /// Drop Alembic's `alembic_version` table in the same transaction.
+    pub drop_alembic_version: bool,
+    /// Accept a bridge whose statements may lose data.
+    pub allow_data_loss: bool,
+    /// A file of `-- renamed from:` notes for the bridge, written as in `backend/schema.sql`.
+    pub renames: Option<PathBuf>,
+    /// How long to wait for locks held by other sessions while applying.
+    pub lock_timeout: Duration,
+}
+
+/// Flags of `baseline`.
+#[derive(Debug)]
+pub struct Baseline {
+    /// The version to record, with every earlier one, as applied.
+    pub version: i64,
+    /// Skip checking that the live schema equals that version's.
+    pub force: bool,
+}
+
 /// Flags of `seed`.
 #[derive(Debug)]
 pub struct Seed {
@@ -246,6 +276,7 @@ pub struct Test;
 const GROUPS: &[(&str, &[&Spec])] = &[
     ("SET UP", &[&DB_SETUP, &PG, &DOCTOR, &DB_CREATE, &DB_DROP, &DB_RESET]),
     ("MIGRATIONS", &[&MIGRATE, &DOWNGRADE, &HISTORY, &STATUS, &REVISION, &CHECK]),
+    ("EXISTING DATABASES", &[&ADOPT, &BASELINE]),
     ("DATA", &[&SEED, &BACKUP, &RESTORE]),
     ("DEVELOPMENT", &[&PREPARE, &TEST]),
 ];
@@ -460,6 +491,68 @@ Builds migrations/ and backend/schema.sql in two scratch databases on the config
 compares them; exits non-zero, printing the statements that would reconcile them, when they differ.",
     flags: &[],
     parse: |_| Ok(Command::Check(Check)),
+};
+
+const ADOPT: Spec = Spec {
+    name: "adopt",
+    summary: "Take over a database another tool made (Alembic): inspect and plan;\n\
+              --apply carries the plan out",
+    about: "\
+For a database with tables but no sqlx bookkeeping, such as one Alembic made. It names what it
+finds (alembic_version and its revision, or unmanaged), backs the database up into backups/ and
+restores that backup on a scratch database (which verifies it), and builds every migration version
+on another. When a version's schema equals the live one, the plan is a baseline: record it and
+every earlier version as applied, without running them. Otherwise the plan is a bridge from the live
+schema to the first version (or --version), written by the autogenerate differ and run on the
+restored copy first: it must reach that version's schema with every table's row count unchanged,
+and identity columns and sequences continue past the highest existing id. Without --apply nothing
+changes. --apply runs the bridge and writes sqlx's bookkeeping rows in one transaction: on any
+failure or Ctrl-C the database is as it was. alembic_version stays unless --drop-alembic-version.",
+    flags: &[
+        switch("--apply", "Carry the plan out (default: inspect and print it; change nothing)"),
+        value("--version", "VERSION", "Bridge to VERSION instead of the first migration"),
+        value(
+            "--renames",
+            "FILE",
+            "Renames for the bridge, as `-- renamed from: old` notes on CREATE TABLE\n\
+             lines and columns, the way backend/schema.sql states them",
+        ),
+        switch("--allow-data-loss", "Accept a bridge with statements that may lose data"),
+        switch("--drop-alembic-version", "Drop Alembic's alembic_version table in the same transaction"),
+        LOCK_TIMEOUT,
+    ],
+    parse: |p| {
+        Ok(Command::Adopt(Adopt {
+            apply: p.switch("--apply"),
+            version: p.value("--version")?,
+            renames: p.path("--renames")?,
+            allow_data_loss: p.switch("--allow-data-loss"),
+            drop_alembic_version: p.switch("--drop-alembic-version"),
+            lock_timeout: lock_timeout(p)?,
+        }))
+    },
+};
+
+const BASELINE: Spec = Spec {
+    name: "baseline",
+    summary: "Record VERSION and every earlier migration as applied, without running\n\
+              them (Alembic's stamp)",
+    about: "\
+Records VERSION and every earlier migration as applied in _sqlx_migrations, with the rows sqlx
+writes, without running them. It first checks that the live schema equals the one VERSION builds
+(on a scratch database), unless --force. It refuses, naming them, when _sqlx_migrations already has
+rows that disagree: a newer version, or a migration modified since it was applied.",
+    flags: &[
+        free("VERSION", "The migration version to record, with every earlier one").required(),
+        switch("--force", "Do not compare the live schema with VERSION's"),
+    ],
+    parse: |p| {
+        let force = p.switch("--force");
+        let version = p.free_value::<i64>("VERSION")?.ok_or_else(|| {
+            anyhow!("`baseline` needs the version to record: cargo xtask baseline VERSION (`cargo xtask history` lists them)")
+        })?;
+        Ok(Command::Baseline(Baseline { version, force }))
+    },
 };
 
 const SEED: Spec = Spec {
@@ -774,6 +867,16 @@ impl Parser<'_> {
     fn free_path(&mut self, name: &str) -> Result<Option<PathBuf>> {
         self.declared(name, |kind| matches!(kind, Kind::Free));
         Ok(self.args.opt_free_from_os_str(path)?)
+    }
+
+    /// The positional argument `name`, parsed with `FromStr`; read it after every flag.
+    fn free_value<T>(&mut self, name: &str) -> Result<Option<T>>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        self.declared(name, |kind| matches!(kind, Kind::Free));
+        Ok(self.args.opt_free_from_str()?)
     }
 
     /// The first argument, one of the declared actions.
@@ -1132,7 +1235,7 @@ mod tests {
             "VERSION" | "VERSION|base" => "20261125144500",
             "SECS" | "N" | "S" => "3",
             "NAME" => "add_clip_duration",
-            "DIR" | "PATH" => "some/where",
+            "DIR" | "PATH" | "FILE" => "some/where",
             "FORMAT" => "directory",
             other => panic!("no sample value for `{other}`: add one to `sample`"),
         }

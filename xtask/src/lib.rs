@@ -3,12 +3,13 @@
 //! - `main.rs` parses ([`flags`]) and dispatches to [`commands`], one thin module per command;
 //! - beneath them, libraries grouped by what they are about: [`provision`] (db-setup's flow),
 //!   [`engine`] (migrations), [`schema`] (autogenerate), [`data`] (seeding), [`backups`] and
-//!   [`query_data`] (`.sqlx/`);
+//!   [`query_data`] (`.sqlx/`); above them [`adopt`] (taking over a database another tool made);
 //! - beneath those, [`pg`] (connections, databases, client programs, the local server);
 //! - at the bottom, [`project`] (paths, settings, private files) and [`utc`].
 //!
 //! The library form lets the integration tests reuse the project's layout and helpers.
 
+pub mod adopt;
 pub mod backups;
 pub mod commands;
 pub mod data;

@@ -55,4 +55,12 @@ impl Repository {
         .await?;
         Ok(row.map(|row| (User { id: row.id, email: row.email, created_at: row.created_at }, row.password)))
     }
+
+    /// Replaces `user`'s password hash (a legacy one, upgraded to argon2id at login).
+    pub async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<()> {
+        sqlx::query!("UPDATE user_account SET password = $1 WHERE id = $2", hash, user.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

@@ -12,7 +12,7 @@ use crate::engine::{self, Pending};
 use dburl::DbUrl;
 
 pub use dump::{Request, Taken, human_size, prune, take};
-pub use restore::restore;
+pub use restore::{restore, restore_into_empty};
 
 /// pg_dump's output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

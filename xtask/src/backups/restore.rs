@@ -69,6 +69,14 @@ pub async fn restore(
     })
 }
 
+/// Restores the backup at `path` into the existing, empty database at `url` (a scratch one
+/// its caller owns) and verifies it against the backup's manifest.
+pub async fn restore_into_empty(url: &DbUrl, path: &Path) -> Result<String> {
+    let format = detect_format(path)?;
+    let manifest = Manifest::read_for(path)?;
+    restore_and_verify(url, path, format, None, manifest.as_ref()).await
+}
+
 /// Restores `path` into the (empty) database at `url` and checks it against the manifest.
 async fn restore_and_verify(
     url: &DbUrl,

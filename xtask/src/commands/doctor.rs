@@ -5,7 +5,7 @@ use anyhow::Result;
 use dburl::DbUrl;
 use xshell::{Shell, cmd};
 
-use crate::engine::{Source, Standing, State};
+use crate::engine::{self, Source, Standing, State};
 use crate::pg::{self, local_server, tools};
 use crate::project::Project;
 use crate::schema::autogenerate;
@@ -227,7 +227,12 @@ async fn database_and_migrations(report: &mut Report, project: &Project, url: &D
         Err(err) => fail(format!("{err:#}"), "restore migrations/ from git"),
         Ok(standing) => {
             let pending = standing.entries().iter().filter(|e| e.state == State::Pending).count();
-            match standing.ensure_no_drift() {
+            let foreign = match standing.applied.is_empty() {
+                true => engine::ensure_not_foreign(&mut conn, &database).await,
+                false => Ok(()),
+            };
+            match foreign.and_then(|()| standing.ensure_no_drift()) {
+                Err(err) if standing.applied.is_empty() => fail(format!("{err:#}"), "cargo xtask adopt"),
                 Err(err) => fail(format!("{err:#}"), "see `cargo xtask history`"),
                 Ok(()) if pending > 0 => {
                     fail(format!("{pending} migration(s) pending"), "cargo xtask migrate")

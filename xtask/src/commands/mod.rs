@@ -2,7 +2,9 @@
 //! nothing and decides little, calling the libraries beneath. Commands never call each other;
 //! what two of them share lives below (or, for printing, here).
 
+mod adopt;
 mod backup;
+mod baseline;
 mod check;
 mod db_create;
 mod db_drop;

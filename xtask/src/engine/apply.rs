@@ -36,6 +36,9 @@ impl<'s> Pending<'s> {
         let mut conn = pg::connect(url).await?;
         let standing = Standing::read(&mut conn, source, &url.database()).await?;
         standing.ensure_no_drift()?;
+        if standing.applied.is_empty() {
+            super::ensure_not_foreign(&mut conn, &url.database()).await?;
+        }
         Ok(Pending { conn, standing, target })
     }
 

@@ -26,10 +26,15 @@ pub struct AppliedRow {
     pub execution_time: i64,
 }
 
-/// Reads `_sqlx_migrations` without creating it, in one round trip: on a fresh database the
-/// table is absent, which means nothing is applied.
+/// Reads `_sqlx_migrations` without creating it. On a fresh database, or one another tool made,
+/// the table is absent, which means nothing is applied; its presence is asked with `to_regclass`
+/// rather than by catching the error, which would abort a caller's transaction (a backup's
+/// snapshot, for one).
 async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
-    let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> = match sqlx::query_as(
+    if !has_table(conn).await? {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> = sqlx::query_as(
         "SELECT version, description,
                 to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
                 success, checksum, execution_time
@@ -37,11 +42,7 @@ async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
     )
     .fetch_all(&mut *conn)
     .await
-    {
-        Ok(rows) => rows,
-        Err(err) if pg::sqlstate(&err).as_deref() == Some("42P01") => Vec::new(),
-        Err(err) => bail!("cannot read {TABLE}: {err}"),
-    };
+    .map_err(|err| anyhow::anyhow!("cannot read {TABLE}: {err}"))?;
     Ok(rows
         .into_iter()
         .map(|(version, description, installed_on, success, checksum, execution_time)| AppliedRow {
@@ -53,6 +54,57 @@ async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
             execution_time,
         })
         .collect())
+}
+
+/// Whether `_sqlx_migrations` exists, asked without failing (so without aborting a transaction).
+pub async fn has_table(conn: &mut PgConnection) -> Result<bool> {
+    let found: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot look for {TABLE}: {err}"))?;
+    Ok(found)
+}
+
+/// What another tool left in a database: its public tables other than sqlx's (sorted), and
+/// Alembic's revisions when it has an `alembic_version` table.
+pub async fn foreign_tables(conn: &mut PgConnection) -> Result<(Vec<String>, Option<Vec<String>>)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations'
+         ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let alembic = if tables.iter().any(|t| t == "alembic_version") {
+        Some(
+            sqlx::query_scalar("SELECT version_num::text FROM alembic_version ORDER BY 1")
+                .fetch_all(&mut *conn)
+                .await?,
+        )
+    } else {
+        None
+    };
+    Ok((tables, alembic))
+}
+
+/// Fails in one line, pointing at `cargo xtask adopt`, when `database` has tables but no sqlx
+/// bookkeeping rows: another tool made it, and migrating would try to create its tables again.
+pub async fn ensure_not_foreign(conn: &mut PgConnection, database: &str) -> Result<()> {
+    if !read_applied(conn).await?.is_empty() {
+        return Ok(());
+    }
+    let (tables, alembic) = foreign_tables(conn).await?;
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let by = match alembic {
+        Some(revisions) => format!("Alembic (alembic_version {})", revisions.join(", ")),
+        None => "another tool".to_owned(),
+    };
+    bail!(
+        "`{database}` has {} table(s) but no sqlx migrations: it was made by {by}; \
+         `cargo xtask adopt` takes it over without losing data (it changes nothing until --apply)",
+        tables.len()
+    )
 }
 
 /// The newest applied version, read without creating the bookkeeping table.

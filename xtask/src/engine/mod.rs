@@ -4,9 +4,10 @@
 //! explains failures.
 
 mod apply;
+pub mod baseline;
 mod destructive;
 mod ledger;
-mod lock;
+pub mod lock;
 mod offline;
 mod revert;
 pub mod scaffold;
@@ -15,7 +16,9 @@ mod target;
 
 pub use apply::{Outcome, Pending, migrate_to_head};
 pub use destructive::is_destructive;
-pub use ledger::{AppliedRow, Entry, Standing, State, applied_version};
+pub use ledger::{
+    AppliedRow, Entry, Standing, State, applied_version, ensure_not_foreign, foreign_tables, has_table,
+};
 pub use offline::offline_script;
 pub use revert::{Range, Reversal, Reverter};
 pub use source::{MigrationFiles, Script, Source};

@@ -18,6 +18,7 @@ pub mod introspect;
 pub mod prove;
 pub mod renames;
 pub mod sql;
+pub mod versions;
 
 pub use introspect::introspect;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["main"],
     &["commands"],
-    &["flags", "provision"],
+    &["flags", "provision", "adopt"],
     &["schema", "backups", "data", "query_data"],
     &["engine"],
     &["pg"],

@@ -1,6 +1,7 @@
 //! End-to-end tests of `cargo xtask`: the real binary against a real PostgreSQL server, each test
 //! in its own freshly created database that is dropped afterwards.
 
+mod adopt;
 mod autogenerate;
 mod backup;
 mod connection;
