@@ -2,7 +2,8 @@
 
 use anyhow::{Result, anyhow};
 
-use crate::pg;
+use crate::project::db_name;
+use crate::{interrupt, pg};
 use dburl::DbUrl;
 
 /// Runs `work` against a new, empty database beside the configured one, and drops that database
@@ -15,16 +16,18 @@ pub async fn with_scratch_database<T>(
     with_scratch_databases(base, [purpose], async |[scratch]| work(scratch).await).await
 }
 
-/// Like [`with_scratch_database`], with one database per purpose. One call for all of them, so
-/// that a single Ctrl-C handler guards every drop (nested handlers could race, and the outer one
-/// would cancel the inner one's cleanup).
+/// Like [`with_scratch_database`], with one database per purpose. The whole call is one
+/// [`interrupt::guard`]ed section, entered before the first CREATE DATABASE: a Ctrl-C or SIGTERM
+/// at any moment stops the work, and every database created so far is dropped.
 pub async fn with_scratch_databases<T, const N: usize>(
     base: &DbUrl,
     purposes: [&str; N],
     work: impl AsyncFnOnce(&[DbUrl; N]) -> Result<T>,
 ) -> Result<T> {
-    let scratch = purposes
-        .map(|purpose| base.with_database(&format!("{}_{purpose}_{}", base.database(), std::process::id())));
+    let scratch = purposes.map(|purpose| {
+        base.with_database(&db_name::derived(&base.database(), &format!("_{purpose}_{}", std::process::id())))
+    });
+    let _guard = interrupt::guard();
     // From a scratch database's point of view: never `template1`, which CREATE DATABASE copies
     // and so must have no sessions on it.
     let mut maintenance = pg::connect_maintenance(&scratch[0]).await?;
@@ -38,11 +41,16 @@ pub async fn with_scratch_databases<T, const N: usize>(
             break;
         }
         created.push(url);
+        // A signal while CREATE DATABASE ran: stop before making more.
+        result = interrupt::check().map_err(anyhow::Error::from);
+        if result.is_err() {
+            break;
+        }
     }
     let result = match result {
         Ok(()) => tokio::select! {
             result = work(&scratch) => result,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted; the scratch databases were dropped")),
+            interrupted = interrupt::cancelled() => Err(anyhow::Error::from(interrupted)),
         },
         Err(err) => Err(err),
     };
@@ -54,6 +62,9 @@ pub async fn with_scratch_databases<T, const N: usize>(
     }
     pg::close(maintenance).await;
     match (result, undropped.is_empty()) {
+        (Err(err), true) if interrupt::cause(&err).is_some() => {
+            Err(err.context("stopped; the scratch databases were dropped"))
+        }
         (result, true) => result,
         (Ok(_), false) => {
             Err(anyhow!("cannot drop the scratch database {}; drop it by hand", undropped.join(", ")))
