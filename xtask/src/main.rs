@@ -24,15 +24,20 @@ fn main() -> ExitCode {
 /// input (a newline in a database name) can forge a line.
 fn one_line(err: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = match (cause.downcast_ref::<sqlx::Error>(), cause.downcast_ref::<PgDatabaseError>()) {
-            (Some(sqlx), _) => xtask::pg::message(sqlx),
-            (None, Some(pg)) => pg.message().to_owned(),
-            (None, None) => cause.to_string(),
-        };
-        // sqlx's error and the server's error beneath it say the same thing once each.
-        if !parts.last().is_some_and(|last| last.ends_with(&text)) {
-            parts.push(text);
+    let mut causes = err.chain();
+    while let Some(cause) = causes.next() {
+        match (cause.downcast_ref::<sqlx::Error>(), cause.downcast_ref::<PgDatabaseError>()) {
+            (Some(sqlx), _) => {
+                if let Some(server) = xtask::pg::pg_error(sqlx) {
+                    parts.push(server.message().to_owned());
+                    // The next cause is the server's error itself, which sqlx just summarised.
+                    causes.next();
+                } else {
+                    parts.push(cause.to_string());
+                }
+            }
+            (None, Some(pg)) => parts.push(pg.message().to_owned()),
+            (None, None) => parts.push(cause.to_string()),
         }
     }
     shown(&parts.join(": "))

@@ -29,6 +29,13 @@ pub struct AppliedRow {
 /// Reads `_sqlx_migrations` without creating it, in one round trip: on a fresh database the
 /// table is absent, which means nothing is applied.
 async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
+    // Asked first rather than caught: a failed query would abort the caller's transaction
+    // (`backup` reads this inside its snapshot, before checksumming the tables).
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(&mut *conn).await?;
+    if !exists {
+        return Ok(Vec::new());
+    }
     let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> = match sqlx::query_as(
         "SELECT version, description,
                 to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
@@ -40,7 +47,7 @@ async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
     {
         Ok(rows) => rows,
         Err(err) if pg::sqlstate(&err).as_deref() == Some("42P01") => Vec::new(),
-        Err(err) => bail!("cannot read {TABLE}: {err}"),
+        Err(err) => bail!("cannot read {TABLE}: {}", pg::message(&err)),
     };
     Ok(rows
         .into_iter()

@@ -64,7 +64,10 @@ pub async fn drop_database(maintenance: &mut PgConnection, url: &DbUrl, force: b
         Ok(_) => Ok(true),
         Err(err) if sqlstate(&err).as_deref() == Some("55006") => {
             let sessions: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                // Client sessions only: an autovacuum worker on it (frequent under load) is no
+                // one to close, and DROP DATABASE ends it by itself.
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
             )
             .bind(&database)
             .fetch_one(&mut *maintenance)
