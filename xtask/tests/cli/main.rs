@@ -3,6 +3,7 @@
 
 mod autogenerate;
 mod backup;
+mod concurrency;
 mod connection;
 mod downgrade;
 mod hardening;
