@@ -47,8 +47,11 @@ pub async fn restore(
     }
 
     // A replacement is restored beside the original, which is only touched by the final swap.
-    let staging =
-        if replacing { db_name::derived(&name, &format!("_restoring_{}", std::process::id())) } else { name.clone() };
+    let staging = if replacing {
+        db_name::derived(&name, &format!("_restoring_{}", std::process::id()))
+    } else {
+        name.clone()
+    };
     let staging_url = target.with_database(&staging);
     // From here on a signal stops the restore program and the staging database is dropped.
     let _guard = interrupt::guard();
@@ -77,7 +80,9 @@ pub async fn restore(
         let untouched = if replacing { format!("; `{name}` is untouched") } else { String::new() };
         let path = shown_path(path);
         match (interrupt::cause(&err), dropped) {
-            (Some(_), true) => err.context(format!("restoring {path} stopped; `{staging}` was dropped{untouched}")),
+            (Some(_), true) => {
+                err.context(format!("restoring {path} stopped; `{staging}` was dropped{untouched}"))
+            }
             (Some(_), false) => err.context(format!(
                 "restoring {path} stopped, and `{staging}` could not be dropped: drop it by hand{untouched}"
             )),

@@ -31,8 +31,9 @@ pub struct AppliedRow {
 async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
     // Asked first rather than caught: a failed query would abort the caller's transaction
     // (`backup` reads this inside its snapshot, before checksumming the tables).
-    let exists: bool =
-        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(&mut *conn).await?;
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await?;
     if !exists {
         return Ok(Vec::new());
     }

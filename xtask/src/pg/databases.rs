@@ -42,7 +42,9 @@ pub async fn create_database(maintenance: &mut PgConnection, url: &DbUrl) -> Res
 fn is_already_there(err: &sqlx::Error) -> bool {
     match sqlstate(err).as_deref() {
         Some("42P04") => true,
-        Some("23505") => err.as_database_error().and_then(|db| db.constraint()) == Some("pg_database_datname_index"),
+        Some("23505") => {
+            err.as_database_error().and_then(|db| db.constraint()) == Some("pg_database_datname_index")
+        }
         _ => false,
     }
 }

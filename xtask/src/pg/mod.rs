@@ -9,7 +9,7 @@ pub mod tools;
 
 use sqlx::postgres::PgDatabaseError;
 
-pub use connect::{close, connect, connect_maintenance};
+pub use connect::{ConnectError, close, connect, connect_maintenance};
 pub use databases::{create_database, create_if_missing, database_exists, drop_database, drop_if_exists};
 
 /// Quotes `name` as a PostgreSQL identifier.

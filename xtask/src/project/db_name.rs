@@ -9,10 +9,14 @@ pub const MAX_BYTES: usize = 63;
 /// Fails in one line unless PostgreSQL would store `name` exactly as given and it prints safely.
 pub fn check(name: &str) -> Result<()> {
     if name.is_empty() {
-        bail!("the database name is empty: name one at the end of DB_URL, e.g. `postgres://user@host/referaidb`");
+        bail!(
+            "the database name is empty: name one at the end of DB_URL, e.g. `postgres://user@host/referaidb`"
+        );
     }
     if name.contains('\0') {
-        bail!("the database name {name:?} holds a NUL byte, which PostgreSQL cannot store: choose another name");
+        bail!(
+            "the database name {name:?} holds a NUL byte, which PostgreSQL cannot store: choose another name"
+        );
     }
     if name.chars().any(char::is_control) {
         bail!("the database name {name:?} holds a control character: choose a name without one");

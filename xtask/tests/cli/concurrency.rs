@@ -38,7 +38,10 @@ fn eight_db_create_at_once_all_succeed_and_create_it_once() {
         let db = TestDb::reserved();
         let outputs = all_at_once(&db, 8, &["db-create"]);
         all_succeeded(&outputs, round);
-        let created = outputs.iter().filter(|o| String::from_utf8_lossy(&o.stdout).contains("created database")).count();
+        let created = outputs
+            .iter()
+            .filter(|o| String::from_utf8_lossy(&o.stdout).contains("created database"))
+            .count();
         assert_eq!(created, 1, "round {round}: exactly one process created it");
         assert!(db.exists());
     }
@@ -63,7 +66,8 @@ fn six_seeds_at_once_load_the_fixtures_once() {
         let outputs = all_at_once(&db, 6, &["seed"]);
         all_succeeded(&outputs, round);
         assert_eq!(counts(&db), [1, 1, 2, 1], "round {round}: as after one run");
-        let loaded = outputs.iter().filter(|o| String::from_utf8_lossy(&o.stdout).contains("seeded `")).count();
+        let loaded =
+            outputs.iter().filter(|o| String::from_utf8_lossy(&o.stdout).contains("seeded `")).count();
         assert_eq!(loaded, 1, "round {round}: one run loaded, the others found everything there");
     }
 }
@@ -109,7 +113,11 @@ fn four_restores_interrupted_at_once_leave_no_database_behind() {
         }
         for (i, child) in children.into_iter().enumerate() {
             let output = child.wait_with_output().unwrap();
-            assert_eq!(output.status.code(), Some(if i % 2 == 0 { 130 } else { 143 }), "round {round}: {output:?}");
+            assert_eq!(
+                output.status.code(),
+                Some(if i % 2 == 0 { 130 } else { 143 }),
+                "round {round}: {output:?}"
+            );
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert_eq!(stderr.lines().count(), 1, "round {round}: one line: {stderr}");
             assert!(stderr.contains("was dropped"), "round {round}: {stderr}");

@@ -68,7 +68,8 @@ fn a_slash_in_the_database_name_cannot_move_the_backup_out_of_its_folder() {
         std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     assert_eq!(written.len(), 2, "the dump and its manifest, inside the folder: {written:?}");
     assert!(written.iter().all(|name| name.contains("_a_.._.._.._nc_escape-")), "{written:?}");
-    let escaped: Vec<_> = std::fs::read_dir(outside.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let escaped: Vec<_> =
+        std::fs::read_dir(outside.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(escaped, ["deep"], "nothing written beside the folders");
 }
 
@@ -85,7 +86,11 @@ fn restore_derives_names_that_fit_and_says_how_to_drop_the_copy() {
     let out = db.run(&["restore", &backup]).success();
     let copy = out.split('`').nth(1).unwrap().to_owned();
     assert!(copy.len() <= 63 && copy.contains("_restored_"), "{out}");
-    assert_eq!(db.count_databases_like(&copy.replace('_', "\\_")), 1, "the name printed is the database made");
+    assert_eq!(
+        db.count_databases_like(&copy.replace('_', "\\_")),
+        1,
+        "the name printed is the database made"
+    );
     assert!(out.contains(&format!("psql -c 'DROP DATABASE \"{copy}\"'")), "{out}");
     // Replacing restores under a derived staging name, then swaps.
     let out = db.run(&["restore", &backup, "--yes"]).success();
@@ -182,4 +187,94 @@ fn a_closed_stdout_is_a_normal_end() {
         assert!(output.status.success(), "{args:?}: {output:?}");
         assert!(output.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
     }
+}
+
+/// A checkout of its own for `db-setup` and `doctor` to write `.env` in: the xtask takes its
+/// root from CARGO_MANIFEST_DIR.
+fn in_checkout(root: &std::path::Path, url: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut command = xtask_with_url(url.unwrap_or_default(), &[]);
+    if url.is_none() {
+        command.env_remove("DB_URL");
+    }
+    let migrations = crate::support::repo_migrations();
+    command
+        .env("CARGO_MANIFEST_DIR", root.join("xtask"))
+        .env_remove("JWT_SECRET")
+        .args(["--source", migrations.to_str().unwrap()])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn dotenv_secret(root: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(root.join(".env")).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("JWT_SECRET=")).unwrap_or_else(|| panic!("{text}")).to_owned()
+}
+
+#[test]
+fn db_setup_leaves_a_real_jwt_secret_on_every_path_and_doctor_checks_it() {
+    use std::os::unix::fs::PermissionsExt;
+    // DB_URL exported, no .env.
+    let db = TestDb::reserved();
+    let root = tempfile::tempdir().unwrap();
+    let out = in_checkout(root.path(), Some(db.config.secret_url()), &["db-setup", "--no-seed"]);
+    assert!(out.status.success(), "{out:?}");
+    let secret = dotenv_secret(root.path());
+    assert!(secret.len() >= 32 && !secret.starts_with("change-me"), "{secret}");
+    let out = in_checkout(root.path(), Some(db.config.secret_url()), &["doctor"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("✓ backend secret"), "{report}");
+    // A second run never touches a real secret.
+    assert!(
+        in_checkout(root.path(), Some(db.config.secret_url()), &["db-setup", "--no-seed"]).status.success()
+    );
+    assert_eq!(dotenv_secret(root.path()), secret);
+
+    // .env copied by hand from .env.example: the placeholder is replaced, the rest kept.
+    let db = TestDb::reserved();
+    let root = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.env.example")).unwrap();
+    let example: String = example
+        .lines()
+        .map(|l| {
+            if l.starts_with("DB_URL=") {
+                format!("DB_URL={}\n", db.config.secret_url())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(root.path().join(".env"), &example).unwrap();
+    let out = in_checkout(root.path(), None, &["doctor"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("✗ backend secret: JWT_SECRET (JWT_SECRET in .env) is the placeholder"),
+        "{report}"
+    );
+    assert!(in_checkout(root.path(), None, &["db-setup", "--no-seed"]).status.success());
+    assert!(!dotenv_secret(root.path()).starts_with("change-me"));
+    assert!(std::fs::read_to_string(root.path().join(".env")).unwrap().contains("BIND_ADDR=127.0.0.1:8000"));
+
+    // A .env with a password that others may read is flagged, with one fix.
+    std::fs::write(root.path().join(".env"), "DB_URL=postgres://u:secret@127.0.0.1:1/x\n").unwrap();
+    std::fs::set_permissions(root.path().join(".env"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = in_checkout(root.path(), None, &["doctor"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("✗ .env permissions: .env holds a password and others may read it"), "{report}");
+    assert!(report.contains("    fix: chmod 600"), "{report}");
+}
+
+#[test]
+fn doctor_gives_one_fix_per_failure_when_the_server_is_down() {
+    let root = tempfile::tempdir().unwrap();
+    let out = in_checkout(root.path(), Some("postgres://postgres@127.0.0.1:1/x"), &["doctor"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    let server = report.lines().find(|l| l.starts_with("✗ server")).unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        !server.contains("start the server") && !server.contains("pg_ctlcluster"),
+        "problem only: {server}"
+    );
+    let fixes = report.lines().filter(|l| l.trim_start().starts_with("fix:")).count();
+    let failures = report.lines().filter(|l| l.starts_with('✗')).count();
+    assert_eq!(fixes, failures, "{report}");
 }

@@ -285,7 +285,13 @@ impl Drop for TestDb {
 /// The xtask binary with `DB_URL` set to `url` and nothing inherited that could redirect it.
 pub fn xtask_with_url(url: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.args(args).env("DB_URL", url).env_remove("DATABASE_URL").stdin(Stdio::null());
+    // A real JWT_SECRET, so that `db-setup` leaves the checkout's `.env` alone.
+    command
+        .args(args)
+        .env("DB_URL", url)
+        .env("JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::null());
     command
 }
 
