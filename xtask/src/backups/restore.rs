@@ -57,9 +57,13 @@ pub async fn restore(
     let _guard = interrupt::guard();
     pg::drop_database(&mut maintenance, &staging_url, true).await?;
     let create = format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(&staging));
-    let outcome = match maintenance.execute(sqlx::AssertSqlSafe(create)).await {
+    let created = match maintenance.execute(sqlx::AssertSqlSafe(create)).await {
         Err(err) => Err(anyhow::anyhow!("cannot create `{staging}`: {}", pg::message(&err))),
-        Ok(_) => {
+        Ok(_) => Ok(()),
+    };
+    let outcome = match created {
+        Err(err) => Err(err),
+        Ok(()) => {
             let restored = tokio::select! {
                 restored = restore_and_verify(&staging_url, path, format, jobs, manifest.as_ref()) => restored,
                 interrupted = interrupt::cancelled() => Err(interrupted.into()),

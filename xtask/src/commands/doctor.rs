@@ -6,8 +6,9 @@ use dburl::DbUrl;
 use xshell::{Shell, cmd};
 
 use crate::engine::{Source, Standing, State};
+use crate::pg::scratch;
 use crate::pg::{self, local_server, tools};
-use crate::project::{Project, settings};
+use crate::project::{Project, settings, shown};
 use crate::schema::autogenerate;
 use crate::{flags, query_data};
 
@@ -115,6 +116,7 @@ impl flags::Doctor {
             }
             return finish(report);
         }
+        report.line("leftovers", leftovers(&url, self.drop_leftovers).await);
         let database_ok = database_and_migrations(&mut report, project, &url).await;
         report.line(
             "declared schema",
@@ -166,6 +168,36 @@ fn rust(sh: &Shell) -> Verdict {
     match numbers.as_slice() {
         [major, minor, ..] if (*major, *minor) >= MIN_RUST => Verdict::Pass(version),
         _ => fail(format!("{version} is older than {}.{}", MIN_RUST.0, MIN_RUST.1), "rustup update stable"),
+    }
+}
+
+/// Scratch databases that killed runs left on the server; dropped with `drop`.
+async fn leftovers(url: &DbUrl, drop: bool) -> Verdict {
+    let found = async {
+        let mut maintenance = pg::connect_maintenance(url).await?;
+        let names = scratch::leftovers(&mut maintenance).await?;
+        let mut dropped = Vec::new();
+        if drop {
+            for name in &names {
+                pg::drop_database(&mut maintenance, &url.with_database(name), false).await?;
+                dropped.push(name.clone());
+            }
+        }
+        pg::close(maintenance).await;
+        anyhow::Ok((names, dropped))
+    };
+    let show =
+        |names: &[String]| names.iter().map(|n| format!("`{}`", shown(n))).collect::<Vec<_>>().join(", ");
+    match found.await {
+        Ok((names, _)) if names.is_empty() => {
+            Verdict::Pass("no scratch database left by a killed run".to_owned())
+        }
+        Ok((_, dropped)) if !dropped.is_empty() => Verdict::Pass(format!("dropped {}", show(&dropped))),
+        Ok((names, _)) => fail(
+            format!("{} left behind by killed runs (old, no session on them)", show(&names)),
+            "cargo xtask doctor --drop-leftovers",
+        ),
+        Err(err) => fail(format!("cannot look for leftovers: {err:#}"), "check the server's logs"),
     }
 }
 

@@ -1,9 +1,12 @@
 //! Throwaway databases on the configured server, for commands that need databases of their own.
 
-use anyhow::{Result, anyhow};
+use std::time::Duration;
 
-use crate::project::db_name;
-use crate::{interrupt, pg};
+use anyhow::{Result, anyhow};
+use sqlx::{Executor, PgConnection};
+
+use crate::project::{db_name, shown};
+use crate::{interrupt, pg, utc};
 use dburl::DbUrl;
 
 /// Runs `work` against a new, empty database beside the configured one, and drops that database
@@ -14,6 +17,59 @@ pub async fn with_scratch_database<T>(
     work: impl AsyncFnOnce(&DbUrl) -> Result<T>,
 ) -> Result<T> {
     with_scratch_databases(base, [purpose], async |[scratch]| work(scratch).await).await
+}
+
+/// The comment that marks a database as this tool's throwaway: `<MARK> <unix seconds>`.
+const MARK: &str = "cargo xtask scratch database, created at";
+
+/// A scratch database this old with no session on it was left by a run that was killed.
+const LEFTOVER_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// Marks `database` (just created) as a scratch database, with its creation time, so that a
+/// later run can recognise it if this one is killed before dropping it.
+pub async fn mark(maintenance: &mut PgConnection, database: &str) -> Result<()> {
+    let comment = format!("{MARK} {}", utc::now().as_secs());
+    let statement = format!("COMMENT ON DATABASE {} IS '{comment}'", pg::quote_ident(database));
+    maintenance.execute(sqlx::AssertSqlSafe(statement)).await?;
+    Ok(())
+}
+
+/// Scratch and staging databases on the server that killed runs left behind: marked by
+/// [`mark`], older than [`LEFTOVER_AFTER`], and with no session on them.
+pub async fn leftovers(maintenance: &mut PgConnection) -> Result<Vec<String>> {
+    let marked: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.datname::text, shobj_description(d.oid, 'pg_database')
+         FROM pg_database d
+         WHERE shobj_description(d.oid, 'pg_database') LIKE $1
+           AND NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.datid = d.oid)
+         ORDER BY 1",
+    )
+    .bind(format!("{MARK} %"))
+    .fetch_all(&mut *maintenance)
+    .await?;
+    let now = utc::now().as_secs();
+    Ok(marked
+        .into_iter()
+        .filter(|(_, comment)| {
+            let created = comment.rsplit(' ').next().and_then(|secs| secs.parse::<u64>().ok());
+            created.is_some_and(|created| now.saturating_sub(created) >= LEFTOVER_AFTER.as_secs())
+        })
+        .map(|(name, _)| name)
+        .collect())
+}
+
+/// Says which leftovers of killed runs are on the server and how to drop them; a failure to
+/// look is not worth failing the command for.
+async fn offer_leftovers(maintenance: &mut PgConnection) {
+    if let Ok(names) = leftovers(maintenance).await
+        && !names.is_empty()
+    {
+        let names: Vec<String> = names.iter().map(|n| format!("`{}`", shown(n))).collect();
+        eprintln!(
+            "note: {} left behind by killed runs; `cargo xtask doctor --drop-leftovers` drops them",
+            names.join(", ")
+        );
+    }
 }
 
 /// Like [`with_scratch_database`], with one database per purpose. The whole call is one
@@ -31,6 +87,7 @@ pub async fn with_scratch_databases<T, const N: usize>(
     // From a scratch database's point of view: never `template1`, which CREATE DATABASE copies
     // and so must have no sessions on it.
     let mut maintenance = pg::connect_maintenance(&scratch[0]).await?;
+    offer_leftovers(&mut maintenance).await;
     let mut created = Vec::new();
     let mut result = Ok(());
     for url in &scratch {
@@ -41,6 +98,10 @@ pub async fn with_scratch_databases<T, const N: usize>(
             break;
         }
         created.push(url);
+        result = mark(&mut maintenance, &url.database()).await;
+        if result.is_err() {
+            break;
+        }
         // A signal while CREATE DATABASE ran: stop before making more.
         result = interrupt::check().map_err(anyhow::Error::from);
         if result.is_err() {

@@ -278,3 +278,35 @@ fn doctor_gives_one_fix_per_failure_when_the_server_is_down() {
     let failures = report.lines().filter(|l| l.starts_with('✗')).count();
     assert_eq!(fixes, failures, "{report}");
 }
+
+#[test]
+fn scratch_databases_left_by_killed_runs_are_offered_for_dropping() {
+    let db = TestDb::reserved();
+    db.run(&["db-setup", "--no-seed"]).success();
+    let old = TestDb::reserved_with("_autogen_migrations_99999");
+    let recent = TestDb::reserved_with("_prepare_99998");
+    for (leftover, created) in [(&old, 1_000), (&recent, crate::support::unix_now())] {
+        leftover.run(&["db-create"]).success();
+        leftover.psql(&format!(
+            "COMMENT ON DATABASE \"{}\" IS 'cargo xtask scratch database, created at {created}'",
+            leftover.name()
+        ));
+    }
+    // The next run that makes scratch databases says so.
+    let run = db.run(&["check"]);
+    assert!(run.stderr.contains(&format!("note: `{}`", old.name())), "{run:?}");
+    assert!(
+        run.stderr.contains("cargo xtask doctor --drop-leftovers") && !run.stderr.contains(&recent.name())
+    );
+    // `doctor` too, and drops it when asked; a recent one may still be in use and stays. (In a
+    // checkout of its own, so that doctor skips the slow `.sqlx/` check.)
+    let root = tempfile::tempdir().unwrap();
+    let doctor = |args: &[&str]| {
+        String::from_utf8(in_checkout(root.path(), Some(db.config.secret_url()), args).stdout).unwrap()
+    };
+    let report = doctor(&["doctor"]);
+    assert!(report.contains(&format!("✗ leftovers: `{}`", old.name())), "{report}");
+    let report = doctor(&["doctor", "--drop-leftovers"]);
+    assert!(report.contains(&format!("✓ leftovers: dropped `{}`", old.name())), "{report}");
+    assert!(!old.exists() && recent.exists());
+}
