@@ -110,9 +110,12 @@ pub enum PgAction {
     Logs,
 }
 
-/// Flags of `doctor` (none).
+/// Flags of `doctor`.
 #[derive(Debug)]
-pub struct Doctor;
+pub struct Doctor {
+    /// Drops the scratch databases interrupted runs left behind.
+    pub drop_leftovers: bool,
+}
 
 /// Flags of `db-create` (none).
 #[derive(Debug)]
@@ -344,8 +347,12 @@ Checks, one line each: the Rust toolchain; psql, pg_dump and pg_restore and thei
 the server's; .env and DB_URL; the server and the login; the database; its migrations (none
 pending, modified or missing); backend/schema.sql against migrations/; and .sqlx/ against the
 code. Each failure comes with the command that fixes it; exits non-zero when any check fails.",
-    flags: &[],
-    parse: |_| Ok(Command::Doctor(Doctor)),
+    flags: &[switch(
+        "--drop-leftovers",
+        "Drop the scratch databases that killed runs left behind\n\
+         (15 minutes old or more, with no session on them)",
+    )],
+    parse: |p| Ok(Command::Doctor(Doctor { drop_leftovers: p.switch("--drop-leftovers") })),
 };
 
 const DB_CREATE: Spec = Spec {

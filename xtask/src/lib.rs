@@ -5,7 +5,8 @@
 //!   [`engine`] (migrations), [`schema`] (autogenerate), [`data`] (seeding), [`backups`] and
 //!   [`query_data`] (`.sqlx/`); above them [`adopt`] (taking over a database another tool made);
 //! - beneath those, [`pg`] (connections, databases, client programs, the local server);
-//! - at the bottom, [`project`] (paths, settings, private files) and [`utc`].
+//! - at the bottom, [`project`] (paths, settings, private files), [`interrupt`] (Ctrl-C and
+//!   SIGTERM) and [`utc`].
 //!
 //! The library form lets the integration tests reuse the project's layout and helpers.
 
@@ -15,6 +16,7 @@ pub mod commands;
 pub mod data;
 pub mod engine;
 pub mod flags;
+pub mod interrupt;
 pub mod pg;
 pub mod project;
 pub mod provision;

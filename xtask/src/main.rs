@@ -2,18 +2,64 @@
 
 use std::process::ExitCode;
 
+use sqlx::postgres::PgDatabaseError;
 use xtask::flags::{Cli, Command};
-use xtask::project::Project;
+use xtask::interrupt;
+use xtask::project::{Project, shown};
 
 fn main() -> ExitCode {
+    end_quietly_on_closed_stdout();
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            // `{:#}` joins the causes on one line: "what failed: why".
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", one_line(&err));
+            interrupt::cause(&err).map_or(ExitCode::FAILURE, |signal| ExitCode::from(signal.exit_code()))
         }
     }
+}
+
+/// The causes of `err` on one line, "what failed: why", as anyhow's `{:#}` joins them, but with
+/// the server's own message for a database error (sqlx appends the server's source position,
+/// "at line 664", which means nothing to a reader) and control characters escaped, so that no
+/// input (a newline in a database name) can forge a line.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut causes = err.chain();
+    while let Some(cause) = causes.next() {
+        match (cause.downcast_ref::<sqlx::Error>(), cause.downcast_ref::<PgDatabaseError>()) {
+            (Some(sqlx), _) => {
+                if let Some(server) = xtask::pg::pg_error(sqlx) {
+                    parts.push(server.message().to_owned());
+                    // The next cause is the server's error itself, which sqlx just summarised.
+                    causes.next();
+                } else {
+                    parts.push(cause.to_string());
+                }
+            }
+            (None, Some(pg)) => parts.push(pg.message().to_owned()),
+            (None, None) => parts.push(cause.to_string()),
+        }
+    }
+    shown(&parts.join(": "))
+}
+
+/// `cargo xtask pg status | head -1`: a reader that stops early is a normal end, not a panic.
+/// Rust ignores SIGPIPE, so `println!` panics on the closed pipe instead of the process ending as
+/// C programs do; restoring SIGPIPE would need `unsafe`, which the workspace forbids.
+fn end_quietly_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 fn run() -> anyhow::Result<()> {
@@ -21,6 +67,7 @@ fn run() -> anyhow::Result<()> {
     let project = Project::new(cli.source, cli.backups);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
+        interrupt::listen()?;
         match cli.command {
             Command::Help(text) => {
                 print!("{text}");

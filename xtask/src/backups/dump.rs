@@ -12,8 +12,8 @@ use xshell::{Shell, cmd};
 use super::Format;
 use super::manifest::{self, Checksum, Manifest};
 use crate::pg::{self, tools};
-use crate::project::private_file;
-use crate::utc;
+use crate::project::{private_file, shown_path};
+use crate::{interrupt, utc};
 
 /// How to take one backup.
 #[derive(Debug, Clone)]
@@ -67,21 +67,27 @@ pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<
     let migration_version = manifest::migration_version(&mut tx).await?;
     let path = match &request.output {
         Some(path) => path.clone(),
-        None => backups_dir.join(format!(
-            "{database}-{}-{}.{}",
-            utc::file_stamp(now),
-            manifest::show_version(migration_version),
-            request.format.extension()
-        )),
+        None => inside(
+            backups_dir,
+            &format!(
+                "{}-{}-{}.{}",
+                file_safe(&database),
+                utc::file_stamp(now),
+                manifest::show_version(migration_version),
+                request.format.extension()
+            ),
+        )?,
     };
     if path.exists() {
-        bail!("{} already exists; choose another --output or move it away", path.display());
+        bail!("{} already exists; choose another --output or move it away", shown_path(&path));
     }
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(folder)
         .with_context(|| format!("cannot create the backup folder {}", folder.display()))?;
     let partial = folder.join(format!(".{}.partial", path.file_name().unwrap_or_default().to_string_lossy()));
 
+    // From the partial file's creation on, a signal stops pg_dump and the file is removed.
+    let _guard = interrupt::guard();
     let dumping = {
         let (url, partial, request) = (url.clone(), partial.clone(), request.clone());
         tokio::task::spawn_blocking(move || dump(&url, &partial, &snapshot, &request))
@@ -100,12 +106,39 @@ pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<
         checksum: Checksum::CURRENT,
         tables,
     });
-    if let Err(err) = dumped.and(manifest).and_then(|manifest| write_manifest(&partial, &path, &manifest)) {
+    let written = dumped
+        .and(manifest)
+        .and_then(|manifest| interrupt::check().map_err(anyhow::Error::from).map(|()| manifest))
+        .and_then(|manifest| write_manifest(&partial, &path, &manifest));
+    if let Err(err) = written {
         remove(&partial);
+        if interrupt::cause(&err).is_some() {
+            return Err(err.context(format!(
+                "backup of `{database}` stopped; pg_dump was stopped and the partial file {} removed",
+                shown_path(&partial)
+            )));
+        }
         return Err(err);
     }
     let bytes = size(&path);
     Ok(Taken { path, bytes, took: started.elapsed() })
+}
+
+/// `name` as part of a file name: anything but letters, digits, `_`, `-` and `.` becomes `_`, so
+/// that a database name holding `/` (or `..`, or a control character) names one file, not a path.
+pub fn file_safe(name: &str) -> String {
+    name.chars().map(|c| if c.is_alphanumeric() || "_-.".contains(c) { c } else { '_' }).collect()
+}
+
+/// `folder/file`, checked to lie directly inside `folder`.
+fn inside(folder: &Path, file: &str) -> Result<PathBuf> {
+    let path = folder.join(file);
+    let direct = Path::new(file).components().count() == 1
+        && matches!(Path::new(file).components().next(), Some(std::path::Component::Normal(_)));
+    if !direct || path.parent() != Some(folder) {
+        bail!("refusing to write {}: it is not inside {}", shown_path(&path), shown_path(folder));
+    }
+    Ok(path)
 }
 
 /// Runs pg_dump into `partial`, created private (0600 file or 0700 folder) first.
@@ -149,7 +182,7 @@ fn write_manifest(partial: &Path, path: &Path, manifest: &Manifest) -> Result<()
 
 /// Deletes all but the newest `keep` backups of `database` in `folder`; returns what it removed.
 pub fn prune(folder: &Path, database: &str, keep: usize) -> Result<Vec<PathBuf>> {
-    let prefix = format!("{database}-");
+    let prefix = format!("{}-", file_safe(database));
     let mut backups: Vec<PathBuf> = fs::read_dir(folder)
         .with_context(|| format!("cannot list {}", folder.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -222,6 +255,17 @@ mod tests {
         left.sort();
         assert_eq!(left.len(), 8, "{left:?}");
         assert!(!left.iter().any(|n| n.starts_with("referaidb-20261101")), "{left:?}");
+    }
+
+    #[test]
+    fn file_names_from_database_names_stay_inside_the_folder() {
+        assert_eq!(file_safe("nc_a/../../../nc_escape"), "nc_a_.._.._.._nc_escape");
+        assert_eq!(file_safe("a\nb c"), "a_b_c");
+        let folder = Path::new("/tmp/backups");
+        assert_eq!(inside(folder, "x-1.dump").unwrap(), folder.join("x-1.dump"));
+        assert!(inside(folder, "../x.dump").is_err());
+        assert!(inside(folder, "..").is_err());
+        assert!(inside(folder, "/etc/x").is_err());
     }
 
     #[test]

@@ -12,7 +12,9 @@ use xshell::{Shell, cmd};
 
 use super::manifest::{self, Manifest};
 use super::{Format, Request, take};
+use crate::interrupt;
 use crate::pg::{self, quote_ident, tools};
+use crate::project::{db_name, shown_path};
 
 /// Restores the backup at `path` into the database `target` names, verifies it against the
 /// backup's manifest, and returns what it verified, in a few words.
@@ -45,27 +47,51 @@ pub async fn restore(
     }
 
     // A replacement is restored beside the original, which is only touched by the final swap.
-    let staging = if replacing { format!("{name}_restoring_{}", std::process::id()) } else { name.clone() };
+    let staging = if replacing {
+        db_name::derived(&name, &format!("_restoring_{}", std::process::id()))
+    } else {
+        name.clone()
+    };
     let staging_url = target.with_database(&staging);
+    // From here on a signal stops the restore program and the staging database is dropped.
+    let _guard = interrupt::guard();
     pg::drop_database(&mut maintenance, &staging_url, true).await?;
     let create = format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(&staging));
-    maintenance
-        .execute(sqlx::AssertSqlSafe(create))
-        .await
-        .with_context(|| format!("cannot create `{staging}`"))?;
-    let restored = restore_and_verify(&staging_url, path, format, jobs, manifest.as_ref()).await;
-    let outcome = match restored {
-        Ok(summary) if replacing => swap(&mut maintenance, &staging, &name).await.map(|()| summary),
-        other => other,
+    let created = match maintenance.execute(sqlx::AssertSqlSafe(create)).await {
+        Err(err) => Err(anyhow::anyhow!("cannot create `{staging}`: {}", pg::message(&err))),
+        Ok(_) => Ok(()),
     };
-    if outcome.is_err() {
+    let outcome = match created {
+        Err(err) => Err(err),
+        Ok(()) => {
+            let restored = tokio::select! {
+                restored = restore_and_verify(&staging_url, path, format, jobs, manifest.as_ref()) => restored,
+                interrupted = interrupt::cancelled() => Err(interrupted.into()),
+            };
+            // The last chance to stop: once the swap starts it runs to the end.
+            match restored.and_then(|summary| interrupt::check().map(|()| summary).map_err(Into::into)) {
+                Ok(summary) if replacing => swap(&mut maintenance, &staging, &name).await.map(|()| summary),
+                other => other,
+            }
+        }
+    };
+    let dropped = outcome.is_err() && {
         // Nothing half-done: the staging database goes, the original (if any) is untouched.
-        let _ = pg::drop_database(&mut maintenance, &staging_url, true).await;
-    }
+        pg::drop_database(&mut maintenance, &staging_url, true).await.is_ok()
+    };
     pg::close(maintenance).await;
     outcome.map_err(|err| {
         let untouched = if replacing { format!("; `{name}` is untouched") } else { String::new() };
-        err.context(format!("restoring {} failed{untouched}", path.display()))
+        let path = shown_path(path);
+        match (interrupt::cause(&err), dropped) {
+            (Some(_), true) => {
+                err.context(format!("restoring {path} stopped; `{staging}` was dropped{untouched}"))
+            }
+            (Some(_), false) => err.context(format!(
+                "restoring {path} stopped, and `{staging}` could not be dropped: drop it by hand{untouched}"
+            )),
+            (None, _) => err.context(format!("restoring {path} failed{untouched}")),
+        }
     })
 }
 
@@ -136,7 +162,7 @@ fn run_restore_program(url: &DbUrl, path: &Path, format: Format, jobs: Option<u3
 
 /// Renames `staging` to `target`, dropping the old `target`: the only moment the original changes.
 async fn swap(maintenance: &mut PgConnection, staging: &str, target: &str) -> Result<()> {
-    let retired = format!("{target}_replaced_{}", std::process::id());
+    let retired = db_name::derived(target, &format!("_replaced_{}", std::process::id()));
     let rename =
         |from: &str, to: &str| format!("ALTER DATABASE {} RENAME TO {}", quote_ident(from), quote_ident(to));
     maintenance.execute(sqlx::AssertSqlSafe(rename(target, &retired))).await.map_err(|err| {

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use crate::flags;
 use crate::pg::local_server;
-use crate::project::Project;
+use crate::project::{Project, settings};
 use crate::provision;
 
 impl flags::DbSetup {
@@ -12,6 +12,11 @@ impl flags::DbSetup {
     /// project-local one.
     pub async fn run(self, project: &Project) -> Result<()> {
         let url = project.db_url_or_create_dotenv()?;
+        // Every path (DB_URL exported, .env copied by hand, the local server) ends in a backend
+        // that starts: it refuses a missing or placeholder JWT_SECRET.
+        if settings::ensure_jwt_secret(&project.root)? {
+            eprintln!("wrote a random JWT_SECRET to .env: the backend signs its login tokens with it");
+        }
         let url = local_server::take_over_if_needed(project, &url, self.local).await?.unwrap_or(url);
         provision::setup(&url, project, super::setup_options(&self), super::print_applied).await
     }

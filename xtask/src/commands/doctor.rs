@@ -6,8 +6,9 @@ use dburl::DbUrl;
 use xshell::{Shell, cmd};
 
 use crate::engine::{self, Source, Standing, State};
+use crate::pg::scratch;
 use crate::pg::{self, local_server, tools};
-use crate::project::Project;
+use crate::project::{Project, settings, shown};
 use crate::schema::autogenerate;
 use crate::{flags, query_data};
 
@@ -69,6 +70,8 @@ impl flags::Doctor {
                 }
             },
         );
+        report.line("backend secret", jwt_secret(project));
+        report.line(".env permissions", dotenv_permissions(project));
         let Ok(url) = url else {
             for name in ["server", "database", "migrations", "declared schema", "offline query data"] {
                 report.line(name, Verdict::Skip("no usable DB_URL"));
@@ -82,13 +85,16 @@ impl flags::Doctor {
                 Some(major)
             }
             Err(err) => {
-                let fix = match err.downcast_ref::<pg::ConnectError>().map(|err| err.kind) {
-                    Some(pg::Failure::Tls) => {
-                        format!("change sslmode or sslrootcert in {} (see README, \"TLS\")", url.origin())
+                // One fix per ✗: an unreachable server gets the fix for this checkout; any other
+                // failure (TLS, login) keeps the fix that names its own cause.
+                let verdict = match err.downcast_ref::<pg::ConnectError>() {
+                    Some(connect) if connect.kind == pg::Failure::Unreachable => {
+                        fail(&connect.problem, server_fix(project, &sh))
                     }
-                    _ => server_fix(project, &sh),
+                    Some(connect) => fail(&connect.problem, &connect.fix),
+                    None => fail(format!("{err:#}"), server_fix(project, &sh)),
                 };
-                report.line("server", fail(format!("{err:#}"), fix));
+                report.line("server", verdict);
                 report.line("encryption", Verdict::Skip("no connection"));
                 None
             }
@@ -114,6 +120,7 @@ impl flags::Doctor {
             }
             return finish(report);
         }
+        report.line("leftovers", leftovers(&url, self.drop_leftovers).await);
         let database_ok = database_and_migrations(&mut report, project, &url).await;
         report.line(
             "declared schema",
@@ -168,6 +175,85 @@ fn rust(sh: &Shell) -> Verdict {
     }
 }
 
+/// Scratch databases that killed runs left on the server; dropped with `drop`.
+async fn leftovers(url: &DbUrl, drop: bool) -> Verdict {
+    let found = async {
+        let mut maintenance = pg::connect_maintenance(url).await?;
+        let names = scratch::leftovers(&mut maintenance).await?;
+        let mut dropped = Vec::new();
+        if drop {
+            for name in &names {
+                pg::drop_database(&mut maintenance, &url.with_database(name), false).await?;
+                dropped.push(name.clone());
+            }
+        }
+        pg::close(maintenance).await;
+        anyhow::Ok((names, dropped))
+    };
+    let show =
+        |names: &[String]| names.iter().map(|n| format!("`{}`", shown(n))).collect::<Vec<_>>().join(", ");
+    match found.await {
+        Ok((names, _)) if names.is_empty() => {
+            Verdict::Pass("no scratch database left by a killed run".to_owned())
+        }
+        Ok((_, dropped)) if !dropped.is_empty() => Verdict::Pass(format!("dropped {}", show(&dropped))),
+        Ok((names, _)) => fail(
+            format!("{} left behind by killed runs (old, no session on them)", show(&names)),
+            "cargo xtask doctor --drop-leftovers",
+        ),
+        Err(err) => fail(format!("cannot look for leftovers: {err:#}"), "check the server's logs"),
+    }
+}
+
+/// Whether the backend will find a real `JWT_SECRET` (it refuses to start otherwise).
+fn jwt_secret(project: &Project) -> Verdict {
+    match project.settings().get(settings::JWT_SECRET) {
+        Ok(Some((value, origin))) if !settings::is_placeholder_secret(&value) && value.len() >= 32 => {
+            Verdict::Pass(format!("set ({origin})"))
+        }
+        Ok(Some((value, origin))) if !settings::is_placeholder_secret(&value) => fail(
+            format!("JWT_SECRET ({origin}) is {} bytes; the backend needs 32 or more", value.len()),
+            "set JWT_SECRET to the output of `openssl rand -hex 32`",
+        ),
+        Ok(Some((_, origin))) => fail(
+            format!("JWT_SECRET ({origin}) is the placeholder from .env.example"),
+            "cargo xtask db-setup (it writes a random JWT_SECRET to .env)",
+        ),
+        Ok(None) => {
+            fail("JWT_SECRET is set nowhere", "cargo xtask db-setup (it writes a random JWT_SECRET to .env)")
+        }
+        Err(err) => fail(format!("{err:#}"), "fix .env"),
+    }
+}
+
+/// `.env` holds a password (of the database, or the token key): only its owner may read it.
+fn dotenv_permissions(project: &Project) -> Verdict {
+    use std::os::unix::fs::PermissionsExt;
+    let path = project.root.join(".env");
+    let Ok(metadata) = std::fs::metadata(&path) else {
+        return Verdict::Skip("no .env");
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let holds_secret = text.lines().any(|line| {
+        let line = line.trim_start().trim_start_matches("export ");
+        line.starts_with("JWT_SECRET=")
+            || (line.contains("_URL=") && line.contains(':') && line.contains('@') && {
+                // `user:password@`: a colon in the user part, after the scheme's `//`.
+                line.split_once("//")
+                    .is_some_and(|(_, rest)| rest.split('@').next().is_some_and(|user| user.contains(':')))
+            })
+    });
+    let mode = metadata.permissions().mode() & 0o777;
+    if holds_secret && mode & 0o077 != 0 {
+        fail(
+            format!(".env holds a password and others may read it (mode {mode:o})"),
+            format!("chmod 600 {}", path.display()),
+        )
+    } else {
+        Verdict::Pass(format!("mode {mode:o}"))
+    }
+}
+
 /// The major version of each client program, or which one is missing.
 fn client_majors(sh: &Shell) -> Result<Vec<(&'static str, u32)>, String> {
     ["psql", "pg_dump", "pg_restore"]
@@ -212,7 +298,9 @@ async fn database_and_migrations(report: &mut Report, project: &Project, url: &D
     let mut conn = match pg::connect(url).await {
         Ok(conn) => conn,
         Err(err) => {
-            report.line("database", fail(format!("{err:#}"), "cargo xtask db-setup"));
+            let problem =
+                err.downcast_ref::<pg::ConnectError>().map_or(format!("{err:#}"), |c| c.problem.clone());
+            report.line("database", fail(problem, "cargo xtask db-setup"));
             report.line("migrations", Verdict::Skip("no database"));
             return false;
         }

@@ -13,6 +13,16 @@ use sqlx::{Connection, PgConnection};
 use super::fake_data;
 use crate::pg;
 
+/// The advisory lock every seed run holds for its whole transaction ("referaiS" in ASCII), so
+/// that concurrent runs (several `db-setup` at once) load one after another. Chosen over
+/// conflict-safe inserts because an action has no natural unique key to conflict on (a user may
+/// upload twice in one instant), and a lock also keeps each run's "what is missing?" reads true
+/// until it commits.
+const SEED_LOCK: i64 = 0x7265_6665_7261_6953;
+
+/// How long a seed run waits for another one to finish (a large `--fake` load takes a while).
+const SEED_LOCK_WAIT: &str = "5min";
+
 /// How many rows one seed run added.
 #[derive(Debug, Default)]
 pub struct Added {
@@ -45,6 +55,7 @@ pub async fn seed(url: &DbUrl, data: &Path, reset: bool, fake: Option<(u32, u64)
     let fixtures = Fixtures::load(data)?;
     let mut conn = pg::connect(url).await?;
     let mut tx = conn.begin().await?;
+    wait_for_other_seeds(&mut tx, url).await?;
     let added = load_fixtures(&mut tx, &fixtures, reset).await?;
     let fake = match fake {
         Some((count, rng_seed)) => Some(fake_data::load(&mut tx, count, rng_seed).await?),
@@ -53,6 +64,22 @@ pub async fn seed(url: &DbUrl, data: &Path, reset: bool, fake: Option<(u32, u64)
     tx.commit().await.context("cannot commit the seed data")?;
     pg::close(conn).await;
     Ok(Seeded { fixtures: added, fake, login: fixtures.users.first().map(|u| u.email.clone()) })
+}
+
+/// Takes [`SEED_LOCK`] for the rest of the transaction, waiting at most [`SEED_LOCK_WAIT`].
+async fn wait_for_other_seeds(conn: &mut PgConnection, url: &DbUrl) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = '{SEED_LOCK_WAIT}'")))
+        .execute(&mut *conn)
+        .await?;
+    match sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(SEED_LOCK).execute(&mut *conn).await {
+        Ok(_) => Ok(()),
+        Err(err) if pg::sqlstate(&err).as_deref() == Some("55P03") => Err(anyhow!(
+            "another seed run on `{}` has held the seed lock for {SEED_LOCK_WAIT}; wait for it to \
+             finish and run this again",
+            url.database()
+        )),
+        Err(err) => Err(anyhow!("cannot take the seed lock on `{}`: {}", url.database(), pg::message(&err))),
+    }
 }
 
 /// Inserts what the fixtures define and the database lacks; with `reset`, first deletes the

@@ -31,6 +31,8 @@ pub struct AppliedRow {
 /// rather than by catching the error, which would abort a caller's transaction (a backup's
 /// snapshot, for one).
 async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
+    // Asked first rather than caught: a failed query would abort the caller's transaction
+    // (`backup` reads this inside its snapshot, before checksumming the tables).
     if !has_table(conn).await? {
         return Ok(Vec::new());
     }
@@ -42,7 +44,7 @@ async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(|err| anyhow::anyhow!("cannot read {TABLE}: {err}"))?;
+    .map_err(|err| anyhow::anyhow!("cannot read {TABLE}: {}", pg::message(&err)))?;
     Ok(rows
         .into_iter()
         .map(|(version, description, installed_on, success, checksum, execution_time)| AppliedRow {

@@ -1,16 +1,12 @@
 //! Connections to the configured server, with every failure explained in one line.
 
 use std::fmt;
-use std::time::Duration;
 
 use anyhow::Result;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
 use dburl::DbUrl;
-
-/// How long to wait for a server before calling it unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens a connection to the configured database.
 pub async fn connect(url: &DbUrl) -> Result<PgConnection> {
@@ -24,12 +20,16 @@ pub async fn connect_maintenance(url: &DbUrl) -> Result<PgConnection> {
     open(url, options, &database).await
 }
 
-/// Why a connection failed, in one line, and what kind of failure it was.
+/// Why a connection failed, split into what is wrong and the one fix for it, so that `doctor`
+/// can show them apart (and replace the fix when it knows better, e.g. `pg start`).
 #[derive(Debug)]
 pub struct ConnectError {
-    /// What went wrong.
+    /// What kind of failure it was.
     pub kind: Failure,
-    message: String,
+    /// What went wrong, where.
+    pub problem: String,
+    /// The one thing to do about it.
+    pub fix: String,
 }
 
 /// The kinds of connection failure that call for different fixes.
@@ -45,7 +45,7 @@ pub enum Failure {
 
 impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        write!(f, "{}: {}", self.problem, self.fix)
     }
 }
 
@@ -53,49 +53,53 @@ impl std::error::Error for ConnectError {}
 
 async fn open(url: &DbUrl, options: PgConnectOptions, database: &str) -> Result<PgConnection> {
     let server = url.server();
-    match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+    // `--connect-timeout` (default 10 s): how long to wait before calling the server unreachable.
+    let timeout = url.connect_timeout();
+    match tokio::time::timeout(timeout, options.connect()).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(err)) => Err(explain_connect_error(&err, url, database).into()),
         Err(_) => Err(ConnectError {
             kind: Failure::Unreachable,
-            message: format!(
-                "no answer from PostgreSQL at {server} within {}s: check the host and port in {}",
-                CONNECT_TIMEOUT.as_secs(),
-                url.origin()
-            ),
+            problem: format!("no answer from PostgreSQL at {server} within {}s", timeout.as_secs()),
+            fix: format!("check the host and port in {}", url.origin()),
         }
         .into()),
     }
 }
 
 fn explain_connect_error(err: &sqlx::Error, url: &DbUrl, database: &str) -> ConnectError {
-    if let Some(message) = url.explain_tls_error(err) {
-        return ConnectError { kind: Failure::Tls, message };
-    }
     let server = url.server();
     let origin = url.origin();
-    let message = match err {
-        sqlx::Error::Io(io) => {
-            let message = format!(
-                "cannot reach PostgreSQL at {server} ({io}): start the server \
-                 (e.g. `pg_ctlcluster 15 main start`) or fix the host and port in {origin}"
-            );
-            return ConnectError { kind: Failure::Unreachable, message };
-        }
+    if let Some(problem) = url.explain_tls_error(err) {
+        let fix = format!("change sslmode or sslrootcert in {origin} (see README, \"TLS\")");
+        return ConnectError { kind: Failure::Tls, problem, fix };
+    }
+    let (kind, problem, fix) = match err {
+        sqlx::Error::Io(io) => (
+            Failure::Unreachable,
+            format!("cannot reach PostgreSQL at {server} ({io})"),
+            format!("start the server (e.g. `pg_ctlcluster 15 main start`) or fix the host and port in {origin}"),
+        ),
         sqlx::Error::Database(db) => match db.code().as_deref() {
-            Some("28P01" | "28000") => format!(
-                "PostgreSQL at {server} rejected user `{}` ({}): check the user and password in {origin}",
-                url.username(),
-                db.message()
+            Some("28P01" | "28000") => (
+                Failure::Other,
+                format!("PostgreSQL at {server} rejected user `{}` ({})", url.username(), db.message()),
+                format!("check the user and password in {origin}"),
             ),
-            Some("3D000") => {
-                format!("database `{database}` does not exist on {server}: run `cargo xtask db-setup`")
-            }
-            _ => format!("cannot connect to {server}: {}", db.message()),
+            Some("3D000") => (
+                Failure::Other,
+                format!("database `{database}` does not exist on {server}"),
+                "run `cargo xtask db-setup`".to_owned(),
+            ),
+            _ => (
+                Failure::Other,
+                format!("cannot connect to {server}: {}", db.message()),
+                format!("check the settings in {origin}"),
+            ),
         },
-        other => format!("cannot connect to {server}: {other}"),
+        other => (Failure::Other, format!("cannot connect to {server}: {other}"), format!("check the settings in {origin}")),
     };
-    ConnectError { kind: Failure::Other, message }
+    ConnectError { kind, problem, fix }
 }
 
 /// Whether the connection is encrypted, with which protocol and cipher (from `pg_stat_ssl` for

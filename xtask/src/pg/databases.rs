@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use sqlx::{Executor, PgConnection};
 
-use super::{quote_ident, sqlstate};
+use super::{message, quote_ident, sqlstate};
 use dburl::DbUrl;
 
 /// Whether `database` exists on the server behind `maintenance`.
@@ -24,8 +24,9 @@ pub async fn create_database(maintenance: &mut PgConnection, url: &DbUrl) -> Res
     let statement = format!("CREATE DATABASE {}", quote_ident(&database));
     match maintenance.execute(sqlx::AssertSqlSafe(statement)).await {
         Ok(_) => Ok(true),
-        // Another `db-setup` won the race: the database is there, which is all we wanted.
-        Err(err) if sqlstate(&err).as_deref() == Some("42P04") => Ok(false),
+        // Another process won the race: the database is there, which is all we wanted. PostgreSQL
+        // says so as 42P04, or, when both inserted into pg_database at once, as a unique violation.
+        Err(err) if is_already_there(&err) => Ok(false),
         Err(err) if sqlstate(&err).as_deref() == Some("42501") => bail!(
             "user `{}` may not create databases on {}: grant it with \
              `ALTER ROLE {} CREATEDB` or create `{database}` as a superuser",
@@ -33,7 +34,18 @@ pub async fn create_database(maintenance: &mut PgConnection, url: &DbUrl) -> Res
             url.server(),
             quote_ident(&url.username())
         ),
-        Err(err) => bail!("cannot create database `{database}` on {}: {err}", url.server()),
+        Err(err) => bail!("cannot create database `{database}` on {}: {}", url.server(), message(&err)),
+    }
+}
+
+/// Whether CREATE DATABASE failed only because the database exists (perhaps made concurrently).
+fn is_already_there(err: &sqlx::Error) -> bool {
+    match sqlstate(err).as_deref() {
+        Some("42P04") => true,
+        Some("23505") => {
+            err.as_database_error().and_then(|db| db.constraint()) == Some("pg_database_datname_index")
+        }
+        _ => false,
     }
 }
 
@@ -54,7 +66,10 @@ pub async fn drop_database(maintenance: &mut PgConnection, url: &DbUrl, force: b
         Ok(_) => Ok(true),
         Err(err) if sqlstate(&err).as_deref() == Some("55006") => {
             let sessions: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                // Client sessions only: an autovacuum worker on it (frequent under load) is no
+                // one to close, and DROP DATABASE ends it by itself.
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
             )
             .bind(&database)
             .fetch_one(&mut *maintenance)
@@ -64,7 +79,7 @@ pub async fn drop_database(maintenance: &mut PgConnection, url: &DbUrl, force: b
                  (the backend, psql, an IDE?); close them, or add --force to disconnect them"
             )
         }
-        Err(err) => bail!("cannot drop database `{database}` on {}: {err}", url.server()),
+        Err(err) => bail!("cannot drop database `{database}` on {}: {}", url.server(), message(&err)),
     }
 }
 

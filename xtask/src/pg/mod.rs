@@ -22,6 +22,12 @@ pub fn sqlstate(err: &sqlx::Error) -> Option<String> {
     err.as_database_error().and_then(|db| db.code()).map(|code| code.into_owned())
 }
 
+/// The server's message for `err` (without sqlx's wrapping and the server's own source position),
+/// or sqlx's description when the server did not answer.
+pub fn message(err: &sqlx::Error) -> String {
+    pg_error(err).map_or_else(|| err.to_string(), |pg| pg.message().to_owned())
+}
+
 /// The server's full error, when `err` is one.
 pub fn pg_error(err: &sqlx::Error) -> Option<&PgDatabaseError> {
     err.as_database_error().and_then(|db| db.try_downcast_ref::<PgDatabaseError>())

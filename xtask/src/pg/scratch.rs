@@ -1,8 +1,12 @@
 //! Throwaway databases on the configured server, for commands that need databases of their own.
 
-use anyhow::{Result, anyhow};
+use std::time::Duration;
 
-use crate::pg;
+use anyhow::{Result, anyhow};
+use sqlx::{Executor, PgConnection};
+
+use crate::project::{db_name, shown};
+use crate::{interrupt, pg, utc};
 use dburl::DbUrl;
 
 /// Runs `work` against a new, empty database beside the configured one, and drops that database
@@ -15,19 +19,75 @@ pub async fn with_scratch_database<T>(
     with_scratch_databases(base, [purpose], async |[scratch]| work(scratch).await).await
 }
 
-/// Like [`with_scratch_database`], with one database per purpose. One call for all of them, so
-/// that a single Ctrl-C handler guards every drop (nested handlers could race, and the outer one
-/// would cancel the inner one's cleanup).
+/// The comment that marks a database as this tool's throwaway: `<MARK> <unix seconds>`.
+const MARK: &str = "cargo xtask scratch database, created at";
+
+/// A scratch database this old with no session on it was left by a run that was killed.
+const LEFTOVER_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// Marks `database` (just created) as a scratch database, with its creation time, so that a
+/// later run can recognise it if this one is killed before dropping it.
+pub async fn mark(maintenance: &mut PgConnection, database: &str) -> Result<()> {
+    let comment = format!("{MARK} {}", utc::now().as_secs());
+    let statement = format!("COMMENT ON DATABASE {} IS '{comment}'", pg::quote_ident(database));
+    maintenance.execute(sqlx::AssertSqlSafe(statement)).await?;
+    Ok(())
+}
+
+/// Scratch and staging databases on the server that killed runs left behind: marked by
+/// [`mark`], older than [`LEFTOVER_AFTER`], and with no session on them.
+pub async fn leftovers(maintenance: &mut PgConnection) -> Result<Vec<String>> {
+    let marked: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.datname::text, shobj_description(d.oid, 'pg_database')
+         FROM pg_database d
+         WHERE shobj_description(d.oid, 'pg_database') LIKE $1
+           AND NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.datid = d.oid)
+         ORDER BY 1",
+    )
+    .bind(format!("{MARK} %"))
+    .fetch_all(&mut *maintenance)
+    .await?;
+    let now = utc::now().as_secs();
+    Ok(marked
+        .into_iter()
+        .filter(|(_, comment)| {
+            let created = comment.rsplit(' ').next().and_then(|secs| secs.parse::<u64>().ok());
+            created.is_some_and(|created| now.saturating_sub(created) >= LEFTOVER_AFTER.as_secs())
+        })
+        .map(|(name, _)| name)
+        .collect())
+}
+
+/// Says which leftovers of killed runs are on the server and how to drop them; a failure to
+/// look is not worth failing the command for.
+async fn offer_leftovers(maintenance: &mut PgConnection) {
+    if let Ok(names) = leftovers(maintenance).await
+        && !names.is_empty()
+    {
+        let names: Vec<String> = names.iter().map(|n| format!("`{}`", shown(n))).collect();
+        eprintln!(
+            "note: {} left behind by killed runs; `cargo xtask doctor --drop-leftovers` drops them",
+            names.join(", ")
+        );
+    }
+}
+
+/// Like [`with_scratch_database`], with one database per purpose. The whole call is one
+/// [`interrupt::guard`]ed section, entered before the first CREATE DATABASE: a Ctrl-C or SIGTERM
+/// at any moment stops the work, and every database created so far is dropped.
 pub async fn with_scratch_databases<T, const N: usize>(
     base: &DbUrl,
     purposes: [&str; N],
     work: impl AsyncFnOnce(&[DbUrl; N]) -> Result<T>,
 ) -> Result<T> {
-    let scratch = purposes
-        .map(|purpose| base.with_database(&format!("{}_{purpose}_{}", base.database(), std::process::id())));
+    let scratch = purposes.map(|purpose| {
+        base.with_database(&db_name::derived(&base.database(), &format!("_{purpose}_{}", std::process::id())))
+    });
+    let _guard = interrupt::guard();
     // From a scratch database's point of view: never `template1`, which CREATE DATABASE copies
     // and so must have no sessions on it.
     let mut maintenance = pg::connect_maintenance(&scratch[0]).await?;
+    offer_leftovers(&mut maintenance).await;
     let mut created = Vec::new();
     let mut result = Ok(());
     for url in &scratch {
@@ -38,11 +98,20 @@ pub async fn with_scratch_databases<T, const N: usize>(
             break;
         }
         created.push(url);
+        result = mark(&mut maintenance, &url.database()).await;
+        if result.is_err() {
+            break;
+        }
+        // A signal while CREATE DATABASE ran: stop before making more.
+        result = interrupt::check().map_err(anyhow::Error::from);
+        if result.is_err() {
+            break;
+        }
     }
     let result = match result {
         Ok(()) => tokio::select! {
             result = work(&scratch) => result,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted; the scratch databases were dropped")),
+            interrupted = interrupt::cancelled() => Err(anyhow::Error::from(interrupted)),
         },
         Err(err) => Err(err),
     };
@@ -54,6 +123,9 @@ pub async fn with_scratch_databases<T, const N: usize>(
     }
     pg::close(maintenance).await;
     match (result, undropped.is_empty()) {
+        (Err(err), true) if interrupt::cause(&err).is_some() => {
+            Err(err.context("stopped; the scratch databases were dropped"))
+        }
         (result, true) => result,
         (Ok(_), false) => {
             Err(anyhow!("cannot drop the scratch database {}; drop it by hand", undropped.join(", ")))

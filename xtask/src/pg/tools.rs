@@ -1,11 +1,17 @@
 //! PostgreSQL's client programs (pg_dump, pg_restore, psql): found, version-checked, and run
 //! through xshell with the connection in their environment, never on their command line.
 
-use std::process::Output;
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 use dburl::DbUrl;
 use xshell::{Cmd, Shell, cmd};
+
+use crate::interrupt;
+use crate::project::shown;
 
 /// How to get PostgreSQL's client programs, for every "not found" message.
 pub const INSTALL_HINT: &str = "install PostgreSQL's client programs: `sudo apt-get install postgresql-client` \
@@ -47,17 +53,42 @@ pub fn with_connection<'a>(command: Cmd<'a>, url: &DbUrl) -> Cmd<'a> {
 }
 
 /// Runs `program` (`command`), turning a failure into `<program> failed: <its last error line>`.
+///
+/// On SIGINT or SIGTERM (see [`interrupt`]) the program is killed and waited for, and this fails
+/// with [`interrupt::Interrupted`]: no child outlives the xtask or keeps writing.
 pub fn run(command: Cmd<'_>, program: &str) -> Result<()> {
-    let what = format!("{program} failed");
-    let output: Output = command
-        .quiet()
-        .ignore_status()
-        .output()
+    let mut child = Command::from(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|err| anyhow!("cannot run {program} ({err}); {INSTALL_HINT}"))?;
-    if output.status.success() {
+    // Read stderr on the side, so that a chatty program never blocks on a full pipe.
+    let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr_pipe.read_to_string(&mut text);
+        text
+    });
+    let status = loop {
+        if let Some(interrupted) = interrupt::received() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(interrupted.into());
+        }
+        match child.try_wait()? {
+            Some(status) => break status,
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let stderr = stderr_reader.join().unwrap_or_default();
+    if status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Ctrl-C reaches the whole process group: the program may die of it before we notice.
+    if let Some(signal @ (interrupt::SIGINT | interrupt::SIGTERM)) = status.signal() {
+        return Err(interrupt::Interrupted { signal }.into());
+    }
     let reason = stderr
         .lines()
         .rev()
@@ -67,7 +98,7 @@ pub fn run(command: Cmd<'_>, program: &str) -> Result<()> {
         .trim();
     // The programs prefix their own name: "pg_restore: error: ...".
     let reason = reason.strip_prefix(&format!("{program}: ")).unwrap_or(reason);
-    bail!("{what}: {reason}")
+    bail!("{program} failed: {}", shown(reason))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use anyhow::Result;
 use dburl::{DbUrl, Settings};
 
+pub mod db_name;
 pub mod private_file;
 pub mod settings;
 
@@ -41,9 +42,12 @@ impl Project {
         self.settings.get_or_init(|| settings::settings(&self.root))
     }
 
-    /// The configured database; fails with advice when nothing is configured.
+    /// The configured database; fails with advice when nothing is configured, or when its name
+    /// is one PostgreSQL would not store as given.
     pub fn db_url(&self) -> Result<DbUrl> {
-        settings::db_url(self.settings())
+        let url = settings::db_url(self.settings())?;
+        db_name::check(&url.database())?;
+        Ok(url)
     }
 
     /// Like [`Project::db_url`], but first creates `.env` from `.env.example` when neither
@@ -63,4 +67,18 @@ impl Project {
     pub fn test_server(&self) -> Result<DbUrl> {
         settings::test_server(self.settings())
     }
+}
+
+/// `text` safe to print as (part of) one line: control characters such as a newline in a database
+/// or file name are escaped as Rust's `{:?}` escapes them, so no name can forge an output line.
+pub fn shown(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
+}
+
+/// A path, [`shown`] safely.
+pub fn shown_path(path: &Path) -> String {
+    shown(&path.display().to_string())
 }

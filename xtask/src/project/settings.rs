@@ -43,15 +43,65 @@ pub fn create_dotenv_from_example(root: &Path) -> Result<bool> {
     private_file::write(&target, contents.as_bytes(), Existing::Keep)
 }
 
+/// The variable the backend signs login tokens with; it refuses a missing or placeholder value.
+pub const JWT_SECRET: &str = "JWT_SECRET";
+
+/// Whether a `JWT_SECRET` value is no secret: empty, or `.env.example`'s public `change-me...`.
+pub fn is_placeholder_secret(value: &str) -> bool {
+    let value = value.trim();
+    value.is_empty() || value.starts_with("change-me")
+}
+
+/// Makes sure the backend will find a real `JWT_SECRET`: when neither the environment nor `.env`
+/// holds one, writes a random one into `<root>/.env` (replacing only a placeholder or empty line,
+/// or adding one; the file stays owner-only). A real secret is never touched. Returns whether
+/// `.env` changed.
+pub fn ensure_jwt_secret(root: &Path) -> Result<bool> {
+    if std::env::var(JWT_SECRET).is_ok_and(|value| !is_placeholder_secret(&value)) {
+        return Ok(false);
+    }
+    let path = root.join(".env");
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    let is_secret_line = |line: &str| {
+        line.trim_start()
+            .trim_start_matches("export ")
+            .split_once('=')
+            .is_some_and(|(key, _)| key.trim() == JWT_SECRET)
+    };
+    let mut lines: Vec<String> = current.lines().map(str::to_owned).collect();
+    let fresh = format!("{JWT_SECRET}={}", random_secret());
+    match lines.iter_mut().find(|line| is_secret_line(line)) {
+        Some(line) => {
+            let value = line.split_once('=').map_or("", |(_, value)| value).trim_matches(['"', '\'', ' ']);
+            if !is_placeholder_secret(value) {
+                return Ok(false);
+            }
+            *line = fresh;
+        }
+        None => {
+            lines.push(
+                "# The key the backend signs login tokens with; written by `cargo xtask db-setup`."
+                    .to_owned(),
+            );
+            lines.push(fresh);
+        }
+    }
+    private_file::write(&path, (lines.join("\n") + "\n").as_bytes(), Existing::Replace)
+}
+
+fn random_secret() -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric.sample_string(&mut rand::rng(), 48)
+}
+
 /// `.env.example` with every `change-me...` placeholder value replaced by a random secret, so
 /// that a new clone's backend starts without a manual step (it refuses the placeholder).
 fn with_generated_secrets(example: &str) -> String {
-    use rand::distr::{Alphanumeric, SampleString};
     let lines: Vec<String> = example
         .lines()
         .map(|line| match line.split_once('=') {
             Some((key, value)) if !key.trim_start().starts_with('#') && value.starts_with("change-me") => {
-                format!("{key}={}", Alphanumeric.sample_string(&mut rand::rng(), 48))
+                format!("{key}={}", random_secret())
             }
             _ => line.to_owned(),
         })
@@ -137,6 +187,31 @@ mod tests {
         assert!(lines[1].starts_with("JWT_SECRET=") && lines[1].len() == "JWT_SECRET=".len() + 48, "{first}");
         assert_eq!(&lines[2..], ["# JWT_SECRET=change-me", "OTHER=change"]);
         assert_ne!(with_generated_secrets(example), first, "each clone gets its own secret");
+    }
+
+    #[test]
+    fn a_missing_or_placeholder_jwt_secret_is_replaced_and_a_real_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join(".env");
+        // No .env at all (DB_URL exported): one is written with only the secret.
+        assert!(ensure_jwt_secret(dir.path()).unwrap());
+        let text = std::fs::read_to_string(&env).unwrap();
+        let secret = text.lines().find_map(|l| l.strip_prefix("JWT_SECRET=")).unwrap().to_owned();
+        assert_eq!(secret.len(), 48, "{text}");
+        assert!(!ensure_jwt_secret(dir.path()).unwrap(), "a real secret is kept");
+        assert_eq!(std::fs::read_to_string(&env).unwrap(), text);
+
+        std::fs::write(&env, "DB_URL=postgres://x/y\nJWT_SECRET=change-me-to-a-random-secret\nA=1\n")
+            .unwrap();
+        assert!(ensure_jwt_secret(dir.path()).unwrap());
+        let text = std::fs::read_to_string(&env).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!((lines[0], lines[2]), ("DB_URL=postgres://x/y", "A=1"), "{text}");
+        assert!(lines[1].starts_with("JWT_SECRET=") && !lines[1].contains("change-me"), "{text}");
+
+        std::fs::write(&env, "JWT_SECRET=my-own-secret\n").unwrap();
+        assert!(!ensure_jwt_secret(dir.path()).unwrap());
+        assert_eq!(std::fs::read_to_string(&env).unwrap(), "JWT_SECRET=my-own-secret\n");
     }
 
     #[test]

@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["schema", "backups", "data", "query_data"],
     &["engine"],
     &["pg"],
-    &["project", "utc"],
+    &["project", "interrupt", "utc"],
 ];
 
 fn rank(group: &str) -> usize {

@@ -4,8 +4,10 @@
 mod adopt;
 mod autogenerate;
 mod backup;
+mod concurrency;
 mod connection;
 mod downgrade;
+mod hardening;
 mod help;
 mod history;
 mod layers;

@@ -36,10 +36,18 @@ impl TestDb {
 
     /// A unique database name on the test server; the database is not created.
     pub fn reserved() -> TestDb {
+        TestDb::reserved_with("")
+    }
+
+    /// Like [`TestDb::reserved`], with `suffix` (which may make the name odd or long) appended.
+    pub fn reserved_with(suffix: &str) -> TestDb {
         let nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-        let name =
-            format!("xtask_test_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let name = format!(
+            "xtask_test_{}_{}_{nanos}{suffix}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         TestDb { config: server().with_database(&name), backups: tempfile::tempdir().unwrap(), runtime }
     }
@@ -209,6 +217,70 @@ impl TestDb {
     }
 }
 
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Sends `signal` ("TERM", "INT", ...) to process `pid` with kill(1).
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// Whether process `pid` is still alive (and not a zombie).
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| !stat.rsplit(')').next().unwrap_or_default().trim_start().starts_with('Z'))
+}
+
+/// A folder with a stand-in for a PostgreSQL client program that reports version 15, writes
+/// its pid to `<folder>/<program>.pid`, creates whatever `--file=` names, and then sleeps: a
+/// backup or restore that is still running when the test signals the xtask.
+pub struct SlowProgram {
+    dir: tempfile::TempDir,
+    program: &'static str,
+}
+
+impl SlowProgram {
+    /// A slow `program`.
+    pub fn new(program: &'static str) -> SlowProgram {
+        let dir = tempfile::tempdir().unwrap();
+        let script = format!(
+            "#!/bin/sh\n\
+             if [ \"$1\" = --version ]; then echo '{program} (PostgreSQL) 15.0'; exit 0; fi\n\
+             echo $$ > '{pid}.tmp' && mv '{pid}.tmp' '{pid}'\n\
+             for arg in \"$@\"; do case \"$arg\" in --file=*) echo partial > \"${{arg#--file=}}\";; esac; done\n\
+             exec sleep 60\n",
+            pid = dir.path().join(format!("{program}.pid")).display()
+        );
+        let path = dir.path().join(program);
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        SlowProgram { dir, program }
+    }
+
+    /// `PATH` with this folder first.
+    pub fn path_env(&self) -> String {
+        format!("{}:{}", self.dir.path().display(), std::env::var("PATH").unwrap_or_default())
+    }
+
+    /// Waits until the program has started and returns its pid.
+    pub fn wait_started(&self, xtask: &mut Child) -> u32 {
+        let pid_file = self.dir.path().join(format!("{}.pid", self.program));
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&pid_file) {
+                return text.trim().parse().unwrap();
+            }
+            if let Some(status) = xtask.try_wait().unwrap() {
+                panic!("xtask ended ({status}) before {} started", self.program);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         self.maintenance(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name()));
@@ -218,7 +290,13 @@ impl Drop for TestDb {
 /// The xtask binary with `DB_URL` set to `url` and nothing inherited that could redirect it.
 pub fn xtask_with_url(url: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.args(args).env("DB_URL", url).env_remove("DATABASE_URL").stdin(Stdio::null());
+    // A real JWT_SECRET, so that `db-setup` leaves the checkout's `.env` alone.
+    command
+        .args(args)
+        .env("DB_URL", url)
+        .env("JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::null());
     command
 }
 
