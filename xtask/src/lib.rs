@@ -5,7 +5,8 @@
 //!   [`engine`] (migrations), [`schema`] (autogenerate), [`data`] (seeding), [`backups`] and
 //!   [`query_data`] (`.sqlx/`);
 //! - beneath those, [`pg`] (connections, databases, client programs, the local server);
-//! - at the bottom, [`project`] (paths, settings, private files) and [`utc`].
+//! - at the bottom, [`project`] (paths, settings, private files), [`utc`] and [`exit`] (the exit
+//!   codes).
 //!
 //! The library form lets the integration tests reuse the project's layout and helpers.
 
@@ -13,6 +14,7 @@ pub mod backups;
 pub mod commands;
 pub mod data;
 pub mod engine;
+pub mod exit;
 pub mod flags;
 pub mod pg;
 pub mod project;

@@ -2,23 +2,29 @@
 
 use std::process::ExitCode;
 
+use xtask::exit;
 use xtask::flags::{Cli, Command};
 use xtask::project::Project;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = match Cli::from_env() {
+        Ok(cli) => cli,
         Err(err) => {
-            // `{:#}` joins the causes on one line: "what failed: why".
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            return ExitCode::from(exit::USAGE);
         }
+    };
+    let result = run(cli);
+    if let Err(err) = &result {
+        // `{:#}` joins the causes on one line: "what failed: why".
+        eprintln!("error: {err:#}");
     }
+    ExitCode::from(exit::code(&result))
 }
 
-fn run() -> anyhow::Result<()> {
-    let cli = Cli::from_env()?;
-    let project = Project::new(cli.source, cli.backups);
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let project =
+        Project::new(cli.source, cli.backups).with_connection(cli.database_url, cli.connect_timeout);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         match cli.command {
@@ -37,6 +43,8 @@ fn run() -> anyhow::Result<()> {
             Command::History(flags) => flags.run(&project).await,
             Command::Status(flags) => flags.run(&project).await,
             Command::Revision(flags) => flags.run(&project).await,
+            Command::Rebase(flags) => flags.run(&project).await,
+            Command::SchemaDoc(flags) => flags.run(&project).await,
             Command::Check(flags) => flags.run(&project).await,
             Command::Seed(flags) => flags.run(&project).await,
             Command::Backup(flags) => flags.run(&project).await,

@@ -8,6 +8,7 @@ mod destructive;
 mod ledger;
 mod lock;
 mod offline;
+pub mod rebase;
 mod revert;
 pub mod scaffold;
 mod source;

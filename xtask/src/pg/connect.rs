@@ -1,15 +1,10 @@
 //! Connections to the configured server, with every failure explained in one line.
 
-use std::time::Duration;
-
 use anyhow::{Result, anyhow};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
 use dburl::DbUrl;
-
-/// How long to wait for a server before calling it unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens a connection to the configured database.
 pub async fn connect(url: &DbUrl) -> Result<PgConnection> {
@@ -25,12 +20,14 @@ pub async fn connect_maintenance(url: &DbUrl) -> Result<PgConnection> {
 
 async fn open(url: &DbUrl, options: PgConnectOptions, database: &str) -> Result<PgConnection> {
     let server = url.server();
-    match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+    // `--connect-timeout` (default 10 s): how long to wait before calling the server unreachable.
+    let timeout = url.connect_timeout();
+    match tokio::time::timeout(timeout, options.connect()).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(err)) => Err(explain_connect_error(&err, url, database)),
         Err(_) => Err(anyhow!(
             "no answer from PostgreSQL at {server} within {}s: check the host and port in {}",
-            CONNECT_TIMEOUT.as_secs(),
+            timeout.as_secs(),
             url.origin()
         )),
     }
