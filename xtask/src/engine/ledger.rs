@@ -134,13 +134,13 @@ pub struct Entry<'a> {
 }
 
 /// Every version in the folder or the database, oldest first, with its state.
-fn reconcile<'a>(source: &'a Source, applied: &'a [AppliedRow]) -> Vec<Entry<'a>> {
-    let newest = applied.iter().map(|row| row.version).max();
+fn reconcile<'a>(source: &'a Source, rows: &'a [AppliedRow]) -> Vec<Entry<'a>> {
+    let newest = rows.iter().map(|row| row.version).max();
     let mut by_version: BTreeMap<i64, (Option<&MigrationFiles>, Option<&AppliedRow>)> = BTreeMap::new();
     for files in &source.migrations {
         by_version.entry(files.version()).or_default().0 = Some(files);
     }
-    for row in applied {
+    for row in rows {
         by_version.entry(row.version).or_default().1 = Some(row);
     }
     by_version
@@ -160,9 +160,8 @@ fn reconcile<'a>(source: &'a Source, applied: &'a [AppliedRow]) -> Vec<Entry<'a>
                 (None, None) => unreachable!("every entry has a file or a row"),
             };
             let applied_out_of_order = applied.is_some_and(|row| {
-                applied
-                    .iter()
-                    .any(|later| later.version > row.version && later.applied_order < row.applied_order)
+                rows.iter()
+                    .any(|other| other.version > row.version && other.applied_order < row.applied_order)
             });
             Entry { version, description, state, files, applied, applied_out_of_order }
         })

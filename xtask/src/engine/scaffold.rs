@@ -20,7 +20,7 @@ const MAX_LEAD_SECONDS: u64 = 300;
 pub fn next_version(source: &Source) -> Result<i64> {
     let now = utc::now().as_secs();
     let version = version_after(source.head(), now);
-    if utc::seconds_of_version(version).is_some_and(|seconds| seconds > now + MAX_LEAD_SECONDS) {
+    if version > utc::version(now + MAX_LEAD_SECONDS) {
         bail!(
             "refusing to create version {version}: {} has {}, which is in the future; \
              check the clock and any future-dated migration",

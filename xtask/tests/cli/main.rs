@@ -14,3 +14,4 @@ mod revision;
 mod seed;
 mod setup;
 mod support;
+mod team;
