@@ -71,8 +71,13 @@ impl flags::Check {
                 Some(_) => format!("; {} is current", doc::DOC_FILE),
                 None => String::new(),
             };
-            println!("{shown_schema} matches {}{page}", source.dir.display());
+            println!("{shown_schema} matches {}{page}", shown(project, &source.dir));
         }
         Ok(())
     }
+}
+
+/// `path` relative to the workspace root when it is inside it, for messages.
+fn shown(project: &Project, path: &std::path::Path) -> String {
+    path.strip_prefix(&project.root).unwrap_or(path).display().to_string()
 }
