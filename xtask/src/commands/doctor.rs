@@ -5,7 +5,7 @@ use anyhow::Result;
 use dburl::DbUrl;
 use xshell::{Shell, cmd};
 
-use crate::engine::{Source, Standing, State};
+use crate::engine::{Source, Standing};
 use crate::pg::{self, local_server, tools};
 use crate::project::Project;
 use crate::schema::autogenerate;
@@ -216,7 +216,7 @@ async fn database_and_migrations(report: &mut Report, project: &Project, url: &D
     let verdict = match standing {
         Err(err) => fail(format!("{err:#}"), "restore migrations/ from git"),
         Ok(standing) => {
-            let pending = standing.entries().iter().filter(|e| e.state == State::Pending).count();
+            let pending = standing.entries().iter().filter(|e| e.state.is_pending()).count();
             match standing.ensure_no_drift() {
                 Err(err) => fail(format!("{err:#}"), "see `cargo xtask history`"),
                 Ok(()) if pending > 0 => {
