@@ -9,6 +9,7 @@ mod tls;
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::time::Duration;
 use std::{fmt, io, path::Path};
 
 use sqlx::postgres::PgConnectOptions;
@@ -23,6 +24,9 @@ pub const DATABASE_URL: &str = "DATABASE_URL";
 
 /// The variables that may hold the URL, most preferred first.
 const URL_VARIABLES: [&str; 2] = [DB_URL, DATABASE_URL];
+
+/// How long a connection attempt waits for the server unless told otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What stands in for a password wherever a URL is shown.
 const REDACTED: &str = "***";
@@ -39,6 +43,8 @@ pub enum Origin {
     DotEnv(&'static str),
     /// Given directly, e.g. to [`DbUrl::parse`] by a test.
     Given,
+    /// A command-line flag such as `--database-url`, which wins over both variables.
+    Flag(&'static str),
 }
 
 impl fmt::Display for Origin {
@@ -47,6 +53,7 @@ impl fmt::Display for Origin {
             Origin::Environment(name) => write!(f, "{name} in the environment"),
             Origin::DotEnv(name) => write!(f, "{name} in .env"),
             Origin::Given => f.write_str("the database URL"),
+            Origin::Flag(name) => f.write_str(name),
         }
     }
 }
@@ -149,6 +156,9 @@ pub enum ConfigError {
 pub struct Settings {
     env: Box<Lookup>,
     dotenv: Result<HashMap<String, String>, DotEnvFailure>,
+    /// A URL given on the command line, which wins over `DB_URL` and `DATABASE_URL`.
+    url_flag: Option<(String, &'static str)>,
+    connect_timeout: Duration,
 }
 
 /// The process environment, or a test's stand-in for it.
@@ -182,7 +192,25 @@ impl Settings {
 
     /// `env` (a stand-in for the process environment) over the file at `dotenv_path`.
     pub fn new(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static, dotenv_path: &Path) -> Settings {
-        Settings { env: Box::new(env), dotenv: read_dotenv(dotenv_path) }
+        Settings {
+            env: Box::new(env),
+            dotenv: read_dotenv(dotenv_path),
+            url_flag: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+        }
+    }
+
+    /// The same settings with the database given by the command-line flag `flag` (e.g.
+    /// `--database-url`): it wins over every variable, in the environment or `.env`.
+    pub fn with_url_flag(mut self, url: String, flag: &'static str) -> Settings {
+        self.url_flag = Some((url, flag));
+        self
+    }
+
+    /// The same settings with another bound on how long a connection waits for the server.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Settings {
+        self.connect_timeout = timeout;
+        self
     }
 
     /// The value of `name` and where it came from, the environment winning over `.env`.
@@ -211,12 +239,19 @@ impl Settings {
     /// `DB_URL` is looked up in both places before `DATABASE_URL`, the environment winning over
     /// `.env` for each: a `DATABASE_URL` exported in the shell for sqlx's tools or another
     /// project must not override this project's `.env`.
+    /// A URL flag ([`Settings::with_url_flag`]) comes before both.
     pub fn db_url(&self) -> Result<DbUrl, ConfigError> {
+        let finish = |url: DbUrl| -> Result<DbUrl, ConfigError> {
+            let url = DbUrl { connect_timeout: self.connect_timeout, ..url }.with_tls_variables(self)?;
+            url.check_tls_files()?;
+            Ok(url)
+        };
+        if let Some((url, flag)) = &self.url_flag {
+            return finish(DbUrl::parse(url, Origin::Flag(flag))?);
+        }
         for name in URL_VARIABLES {
             if let Some((url, origin)) = self.get(name)? {
-                let url = DbUrl::parse(&url, origin)?.with_tls_variables(self)?;
-                url.check_tls_files()?;
-                return Ok(url);
+                return finish(DbUrl::parse(&url, origin)?);
             }
         }
         Err(ConfigError::MissingUrl)
@@ -238,6 +273,8 @@ pub struct DbUrl {
     dropped_driver: Option<String>,
     /// TLS parameters the URL lacks, from libpq's variables.
     tls_variables: Vec<tls::TlsVariable>,
+    /// How long to wait for the server before calling it unreachable (`--connect-timeout`).
+    connect_timeout: Duration,
 }
 
 impl DbUrl {
@@ -262,12 +299,23 @@ impl DbUrl {
         }
         PgConnectOptions::from_str(url.as_str())
             .map_err(|source| ConfigError::InvalidOptions { origin, source })?;
-        Ok(DbUrl { url, origin, dropped_driver, tls_variables: Vec::new() })
+        Ok(DbUrl {
+            url,
+            origin,
+            dropped_driver,
+            tls_variables: Vec::new(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+        })
     }
 
     /// Where this URL came from, e.g. "DB_URL in .env".
     pub fn origin(&self) -> Origin {
         self.origin
+    }
+
+    /// How long a connection attempt waits for the server before giving up.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
     }
 
     /// The SQLAlchemy driver that was dropped from the scheme, e.g. `psycopg2`.
@@ -480,6 +528,20 @@ mod tests {
                 .unwrap();
         assert_eq!(host_and_db(&url), ("first".into(), "a".into()));
         assert_eq!(url.origin().to_string(), "DB_URL in the environment");
+    }
+
+    #[test]
+    fn a_url_flag_wins_over_every_variable_and_the_timeout_follows() {
+        let dir = dotenv("DB_URL=postgres://u@from-file/f\n");
+        let settings =
+            Settings::new(env_of(&[("DB_URL", "postgres://u@from-env/e")]), &dir.path().join(".env"))
+                .with_url_flag("postgres://u@from-flag/g".into(), "--database-url")
+                .with_connect_timeout(Duration::from_secs(3));
+        let url = settings.db_url().unwrap();
+        assert_eq!(host_and_db(&url), ("from-flag".into(), "g".into()));
+        assert_eq!(url.origin().to_string(), "--database-url");
+        assert_eq!(url.connect_timeout(), Duration::from_secs(3));
+        assert_eq!(url.with_database("other").connect_timeout(), Duration::from_secs(3));
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub struct Cli {
     pub source: Option<PathBuf>,
     /// `--backups DIR`, when given.
     pub backups: Option<PathBuf>,
+    /// `--database-url URL` (`-D`), when given: overrides DB_URL for this command.
+    pub database_url: Option<String>,
+    /// `--connect-timeout SECONDS`: how long to wait for an unreachable server.
+    pub connect_timeout: Duration,
     /// The command and its flags.
     pub command: Command,
 }
@@ -59,6 +63,10 @@ pub enum Command {
     Status(Status),
     /// `revision`.
     Revision(Revision),
+    /// `rebase`.
+    Rebase(Rebase),
+    /// `schema-doc`.
+    SchemaDoc(SchemaDoc),
     /// `check`.
     Check(Check),
     /// `adopt`.
@@ -154,6 +162,8 @@ pub struct Migrate {
     pub no_backup: bool,
     /// How long to wait for another process's migration lock.
     pub lock_timeout: Duration,
+    /// Apply a pending migration older than the newest applied one instead of refusing.
+    pub allow_out_of_order: bool,
 }
 
 /// Flags of `downgrade`.
@@ -176,11 +186,52 @@ pub struct Downgrade {
 pub struct History {
     /// Add files, applied-at, execution time and checksum.
     pub verbose: bool,
+    /// Text for people or JSON for scripts.
+    pub format: Format,
 }
 
-/// Flags of `status` (none).
+/// Flags of `status`.
 #[derive(Debug)]
-pub struct Status;
+pub struct Status {
+    /// Text for people or JSON for scripts.
+    pub format: Format,
+}
+
+/// How a report is printed: `--format text|json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Lines for people (the default).
+    #[default]
+    Text,
+    /// One JSON object for scripts, documented in docs/DATABASE_MIGRATION.md.
+    Json,
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            other => Err(format!("--format takes text or json, not `{other}`")),
+        }
+    }
+}
+
+/// Flags of `rebase`.
+#[derive(Debug)]
+pub struct Rebase {
+    /// The versions to move; empty: every out-of-order migration on the configured database.
+    pub versions: Vec<i64>,
+}
+
+/// Flags of `schema-doc`.
+#[derive(Debug)]
+pub struct SchemaDoc {
+    /// Write nothing; fail when docs/SCHEMA.md is stale.
+    pub check: bool,
+}
 
 /// Flags of `revision`.
 #[derive(Debug)]
@@ -191,9 +242,12 @@ pub struct Revision {
     pub autogenerate: bool,
 }
 
-/// Flags of `check` (none).
+/// Flags of `check`.
 #[derive(Debug)]
-pub struct Check;
+pub struct Check {
+    /// Text for people or JSON for scripts.
+    pub format: Format,
+}
 
 /// Flags of `adopt`.
 #[derive(Debug)]
@@ -278,7 +332,7 @@ pub struct Test;
 /// Every command, grouped and ordered as `cargo xtask help` lists them.
 const GROUPS: &[(&str, &[&Spec])] = &[
     ("SET UP", &[&DB_SETUP, &PG, &DOCTOR, &DB_CREATE, &DB_DROP, &DB_RESET]),
-    ("MIGRATIONS", &[&MIGRATE, &DOWNGRADE, &HISTORY, &STATUS, &REVISION, &CHECK]),
+    ("MIGRATIONS", &[&MIGRATE, &DOWNGRADE, &HISTORY, &STATUS, &REVISION, &REBASE, &CHECK, &SCHEMA_DOC]),
     ("EXISTING DATABASES", &[&ADOPT, &BASELINE]),
     ("DATA", &[&SEED, &BACKUP, &RESTORE]),
     ("DEVELOPMENT", &[&PREPARE, &TEST]),
@@ -288,6 +342,9 @@ const GROUPS: &[(&str, &[&Spec])] = &[
 const GLOBAL_FLAGS: &[Flag] = &[
     value("--source", "DIR", "The migrations folder (default: migrations/ at the workspace root)"),
     value("--backups", "DIR", "Where backups go (default: backups/ at the workspace root, git-ignored)"),
+    value("--database-url", "URL", "The database for this command, instead of DB_URL/DATABASE_URL")
+        .short("-D"),
+    value("--connect-timeout", "SECS", "Give up on an unreachable server after SECS seconds (default 10)"),
     switch("--help", "Help for the command").short("-h"),
 ];
 
@@ -298,6 +355,8 @@ const NO_BACKUP: Flag = switch("--no-backup", "Do not back up before a destructi
 const LOCK_TIMEOUT: Flag =
     value("--lock-timeout", "SECS", "Wait this long for another migration to finish (default 300)");
 const YES_TO_DROP: Flag = switch("--yes", "Confirm: without it the command refuses").required();
+const FORMAT: Flag =
+    value("--format", "text|json", "json: one object for scripts (see docs/DATABASE_MIGRATION.md)");
 const FORCE: Flag = switch("--force", "Disconnect other sessions on the database instead of failing");
 
 const DB_SETUP: Spec = Spec {
@@ -392,13 +451,20 @@ const MIGRATE: Spec = Spec {
 Applies pending migrations in version order, each in its own transaction (unless its file starts
 with `-- no-transaction`), under sqlx's advisory lock: concurrent runs apply each migration once.
 When a pending migration may destroy data (DROP, TRUNCATE, DELETE, ALTER ... TYPE), the database
-is backed up into backups/ first.",
+is backed up into backups/ first. A pending migration older than the newest applied one (out of
+order, usually from a merged branch) is refused unless --allow-out-of-order. The version printed
+is always the newest applied one.",
     flags: &[
         value("--target", "VERSION", "Stop after VERSION instead of the newest migration"),
         switch("--dry-run", "List the migrations that would run; change nothing"),
         switch("--sql", "Print the SQL script that would run, bookkeeping included; change nothing"),
         NO_BACKUP,
         LOCK_TIMEOUT,
+        switch(
+            "--allow-out-of-order",
+            "Apply a pending migration older than the newest applied one (refused by default;\n\
+             `cargo xtask rebase` gives it a new version instead)",
+        ),
     ],
     parse: |p| {
         Ok(Command::Migrate(Migrate {
@@ -407,6 +473,7 @@ is backed up into backups/ first.",
             sql: p.switch("--sql"),
             no_backup: p.switch("--no-backup"),
             lock_timeout: lock_timeout(p)?,
+            allow_out_of_order: p.switch("--allow-out-of-order"),
         }))
     },
 };
@@ -415,8 +482,9 @@ const DOWNGRADE: Spec = Spec {
     name: "downgrade",
     summary: "Revert the newest migration, --steps N, or down to --target",
     about: "\
-Reverts applied migrations newest first with their .down.sql files: one by default. If any of
-them has no .down.sql, nothing is reverted. The database is backed up into backups/ first.",
+Reverts applied migrations with their .down.sql files, the last applied first (the order of
+installed_on, then version, in _sqlx_migrations): one by default. If any of them has no .down.sql,
+nothing is reverted. The database is backed up into backups/ first.",
     flags: &[
         value("--steps", "N", "Revert the N newest migrations"),
         value(
@@ -444,21 +512,26 @@ const HISTORY: Spec = Spec {
     name: "history",
     summary: "Every migration with its state (--verbose for details)",
     about: "\
-Lists every migration, oldest first: version, state (applied, pending, modified since applied,
-applied but file missing) and name.",
-    flags: &[switch("--verbose", "Add the files, when each was applied, how long it took, and its checksum")
-        .short("-v")],
-    parse: |p| Ok(Command::History(History { verbose: p.switch("--verbose") })),
+Lists every migration, oldest first: version, state (applied, pending, out of order, modified
+since applied, applied but file missing) and name. Out of order: pending but older than the
+newest applied migration, usually from a merged branch; `cargo xtask rebase` fixes it.",
+    flags: &[
+        switch("--verbose", "Add the files, when each was applied, how long it took, and its checksum")
+            .short("-v"),
+        FORMAT,
+    ],
+    parse: |p| Ok(Command::History(History { verbose: p.switch("--verbose"), format: format(p)? })),
 };
 
 const STATUS: Spec = Spec {
     name: "status",
     summary: "Current version and drift; exits non-zero when behind or drifted",
     about: "\
-Prints the database's version, the number of pending migrations and any drift. Exits non-zero
-when migrations are pending or an applied migration was modified or removed.",
-    flags: &[],
-    parse: |_| Ok(Command::Status(Status)),
+Prints the database's version, the number of pending migrations, out-of-order ones and any drift.
+Exits with 3 when migrations are pending (in order or not) or an applied migration was modified
+or removed; 0 when up to date.",
+    flags: &[FORMAT],
+    parse: |p| Ok(Command::Status(Status { format: format(p)? })),
 };
 
 const REVISION: Spec = Spec {
@@ -495,9 +568,35 @@ const CHECK: Spec = Spec {
     summary: "Fail when backend/schema.sql and migrations/ disagree (for CI)",
     about: "\
 Builds migrations/ and backend/schema.sql in two scratch databases on the configured server and
-compares them; exits non-zero, printing the statements that would reconcile them, when they differ.",
-    flags: &[],
-    parse: |_| Ok(Command::Check(Check)),
+compares them; exits with 3, printing the statements that would reconcile them, when they differ,
+or when docs/SCHEMA.md is stale. Also flags out-of-order migrations on the configured database.",
+    flags: &[FORMAT],
+    parse: |p| Ok(Command::Check(Check { format: format(p)? })),
+};
+
+const REBASE: Spec = Spec {
+    name: "rebase",
+    summary: "Give migrations new versions after the newest (default: the out-of-order ones)",
+    about: "\
+Renames the up and down files of each VERSION to new versions after the newest migration in the
+folder or the database, keeping their order. Without VERSION, takes every migration that is out of
+order on the configured database (pending but older than its newest applied one, as after merging
+a branch). Refuses a migration applied to the configured database. Never rename a migration that
+another database (a teammate's, CI, production) has applied: its version is recorded there.",
+    flags: &[free("VERSION", "A migration to move; repeat for several")],
+    parse: |p| Ok(Command::Rebase(Rebase { versions: p.free_versions("VERSION")? })),
+};
+
+const SCHEMA_DOC: Spec = Spec {
+    name: "schema-doc",
+    summary: "Write docs/SCHEMA.md from the migrated schema (--check: verify it)",
+    about: "\
+Builds migrations/ on a scratch database and writes docs/SCHEMA.md: a Mermaid erDiagram of the
+tables and their foreign keys, one table per database table (columns, types, nullability,
+defaults, constraints, comments), then enums and views. `revision --autogenerate` regenerates it
+and `check` fails when it is stale.",
+    flags: &[switch("--check", "Write nothing; fail when docs/SCHEMA.md is stale")],
+    parse: |p| Ok(Command::SchemaDoc(SchemaDoc { check: p.switch("--check") })),
 };
 
 const ADOPT: Spec = Spec {
@@ -673,6 +772,9 @@ database each: TEST_DB_URL, else the server of DB_URL/DATABASE_URL or .env.",
     parse: |_| Ok(Command::Test(Test)),
 };
 
+/// The default `--connect-timeout`.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The default `--lock-timeout`.
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -783,6 +885,12 @@ impl Cli {
         let mut globals = Parser { args: &mut args, command: "", flags: GLOBAL_FLAGS };
         let source = globals.path("--source")?;
         let backups = globals.path("--backups")?;
+        let database_url = globals.value("--database-url")?;
+        let connect_timeout = match globals.value::<u64>("--connect-timeout")? {
+            Some(0) => bail!("--connect-timeout must be at least 1 second"),
+            Some(seconds) => Duration::from_secs(seconds),
+            None => DEFAULT_CONNECT_TIMEOUT,
+        };
         let help = globals.switch("--help");
         let name = args.subcommand()?.unwrap_or_else(|| "help".to_owned());
         let command = if name == "help" {
@@ -794,7 +902,8 @@ impl Cli {
             let index = specs().position(|spec| spec.name == name).ok_or_else(|| unknown_command(&name))?;
             if help {
                 // Whatever else is on the line, `--help` only shows the help.
-                return Ok(Cli { source, backups, command: Command::Help(COMMAND_HELP[index].as_str()) });
+                let command = Command::Help(COMMAND_HELP[index].as_str());
+                return Ok(Cli { source, backups, database_url, connect_timeout, command });
             }
             let spec = specs().nth(index).expect("found above");
             (spec.parse)(&mut Parser { args: &mut args, command: spec.name, flags: spec.flags })?
@@ -806,7 +915,7 @@ impl Cli {
                 extra.to_string_lossy()
             );
         }
-        Ok(Cli { source, backups, command })
+        Ok(Cli { source, backups, database_url, connect_timeout, command })
     }
 }
 
@@ -886,6 +995,18 @@ impl Parser<'_> {
         Ok(self.args.opt_free_from_str()?)
     }
 
+    /// Every remaining positional argument `name`, as migration versions; read it after every flag.
+    fn free_versions(&mut self, name: &str) -> Result<Vec<i64>> {
+        self.declared(name, |kind| matches!(kind, Kind::Free));
+        let mut versions = Vec::new();
+        while let Some(word) = self.args.opt_free_from_str::<String>()? {
+            versions.push(word.parse().map_err(|_| {
+                anyhow!("`{}` takes migration versions such as 20261125144500, not `{word}`", self.command)
+            })?);
+        }
+        Ok(versions)
+    }
+
     /// The first argument, one of the declared actions.
     fn action(&mut self) -> Result<&'static str> {
         let actions: Vec<&str> = self
@@ -915,6 +1036,10 @@ fn db_setup(p: &mut Parser) -> Result<DbSetup> {
         no_backup: p.switch("--no-backup"),
         lock_timeout: lock_timeout(p)?,
     })
+}
+
+fn format(p: &mut Parser) -> Result<Format> {
+    Ok(p.value("--format")?.unwrap_or_default())
 }
 
 fn jobs(p: &mut Parser) -> Result<Option<u32>> {
@@ -1221,7 +1346,9 @@ mod tests {
             "history",
             "status",
             "revision",
+            "rebase",
             "check",
+            "schema-doc",
             "seed",
             "backup",
             "restore",
@@ -1240,6 +1367,8 @@ mod tests {
     fn sample(value_name: &str) -> &'static str {
         match value_name {
             "VERSION" | "VERSION|base" => "20261125144500",
+            "text|json" => "json",
+            "URL" => "postgres://u@h/d",
             "SECS" | "N" | "S" => "3",
             "NAME" => "add_clip_duration",
             "DIR" | "PATH" | "FILE" => "some/where",

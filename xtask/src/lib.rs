@@ -6,7 +6,7 @@
 //!   [`query_data`] (`.sqlx/`); above them [`adopt`] (taking over a database another tool made);
 //! - beneath those, [`pg`] (connections, databases, client programs, the local server);
 //! - at the bottom, [`project`] (paths, settings, private files), [`interrupt`] (Ctrl-C and
-//!   SIGTERM) and [`utc`].
+//!   SIGTERM), [`utc`] and [`exit`] (the exit codes).
 //!
 //! The library form lets the integration tests reuse the project's layout and helpers.
 
@@ -15,6 +15,7 @@ pub mod backups;
 pub mod commands;
 pub mod data;
 pub mod engine;
+pub mod exit;
 pub mod flags;
 pub mod interrupt;
 pub mod pg;

@@ -3,19 +3,28 @@
 use std::process::ExitCode;
 
 use sqlx::postgres::PgDatabaseError;
+use xtask::exit;
 use xtask::flags::{Cli, Command};
 use xtask::interrupt;
 use xtask::project::{Project, shown};
 
 fn main() -> ExitCode {
     end_quietly_on_closed_stdout();
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = match Cli::from_env() {
+        Ok(cli) => cli,
         Err(err) => {
             eprintln!("error: {}", one_line(&err));
-            interrupt::cause(&err).map_or(ExitCode::FAILURE, |signal| ExitCode::from(signal.exit_code()))
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let result = run(cli);
+    if let Err(err) = &result {
+        eprintln!("error: {}", one_line(err));
+        if let Some(signal) = interrupt::cause(err) {
+            return ExitCode::from(signal.exit_code());
         }
     }
+    ExitCode::from(exit::code(&result))
 }
 
 /// The causes of `err` on one line, "what failed: why", as anyhow's `{:#}` joins them, but with
@@ -62,9 +71,9 @@ fn end_quietly_on_closed_stdout() {
     }));
 }
 
-fn run() -> anyhow::Result<()> {
-    let cli = Cli::from_env()?;
-    let project = Project::new(cli.source, cli.backups);
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let project =
+        Project::new(cli.source, cli.backups).with_connection(cli.database_url, cli.connect_timeout);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         interrupt::listen()?;
@@ -84,6 +93,8 @@ fn run() -> anyhow::Result<()> {
             Command::History(flags) => flags.run(&project).await,
             Command::Status(flags) => flags.run(&project).await,
             Command::Revision(flags) => flags.run(&project).await,
+            Command::Rebase(flags) => flags.run(&project).await,
+            Command::SchemaDoc(flags) => flags.run(&project).await,
             Command::Check(flags) => flags.run(&project).await,
             Command::Adopt(flags) => flags.run(&project).await,
             Command::Baseline(flags) => flags.run(&project).await,

@@ -32,7 +32,7 @@ pub async fn setup(
     let source = Source::load(&project.migrations_dir)?;
     let database = url.database();
     let created = pg::create_if_missing(url).await?;
-    let pending = Pending::read(url, &source, None).await?;
+    let pending = Pending::read(url, &source, None, false).await?;
     if !options.no_backup {
         backups::before_destructive(url, &project.backups_dir, &pending).await?;
     }

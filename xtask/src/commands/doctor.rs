@@ -5,7 +5,7 @@ use anyhow::Result;
 use dburl::DbUrl;
 use xshell::{Shell, cmd};
 
-use crate::engine::{self, Source, Standing, State};
+use crate::engine::{self, Source, Standing};
 use crate::pg::scratch;
 use crate::pg::{self, local_server, tools};
 use crate::project::{Project, settings, shown};
@@ -314,7 +314,7 @@ async fn database_and_migrations(report: &mut Report, project: &Project, url: &D
     let verdict = match standing {
         Err(err) => fail(format!("{err:#}"), "restore migrations/ from git"),
         Ok(standing) => {
-            let pending = standing.entries().iter().filter(|e| e.state == State::Pending).count();
+            let pending = standing.entries().iter().filter(|e| e.state.is_pending()).count();
             let foreign = match standing.applied.is_empty() {
                 true => engine::ensure_not_foreign(&mut conn, &database).await,
                 false => Ok(()),

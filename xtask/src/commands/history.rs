@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::engine::{Entry, Source, Standing, State};
-use crate::flags;
+use crate::flags::{self, Format};
 use crate::project::Project;
 
 impl flags::History {
@@ -12,6 +12,10 @@ impl flags::History {
         let (url, source) = (project.db_url()?, Source::load(&project.migrations_dir)?);
         let standing = Standing::fetch(&url, &source).await?;
         let entries = standing.entries();
+        if self.format == Format::Json {
+            println!("{:#}", super::standing_json(&standing, &url));
+            return Ok(());
+        }
         if entries.is_empty() {
             println!(
                 "no migrations in {}; create one with `cargo xtask revision -m NAME`",
@@ -26,15 +30,26 @@ impl flags::History {
         } else {
             println!("{:<16} {:<26} DESCRIPTION", "VERSION", "STATE");
             for entry in &entries {
-                println!("{:<16} {:<26} {}", entry.version, entry.state.label(), entry.description);
+                println!("{:<16} {:<26} {}", entry.version, label(entry), entry.description);
             }
+        }
+        if entries.iter().any(|e| e.state == State::OutOfOrder) {
+            println!("\nout of order: {}", super::OUT_OF_ORDER_ADVICE);
         }
         Ok(())
     }
 }
 
+/// The state, with a note on a migration applied after a newer one.
+fn label(entry: &Entry<'_>) -> String {
+    match entry.applied_out_of_order {
+        true => format!("{} (out of order)", entry.state.label()),
+        false => entry.state.label().to_owned(),
+    }
+}
+
 fn print_verbose(entry: &Entry<'_>, source: &Source) {
-    println!("{} {} [{}]", entry.version, entry.description, entry.state.label());
+    println!("{} {} [{}]", entry.version, entry.description, label(entry));
     match entry.files {
         Some(files) => {
             let down = match &files.down {
@@ -43,7 +58,7 @@ fn print_verbose(entry: &Entry<'_>, source: &Source) {
             };
             println!("  up:          {}/{}", source.dir.display(), files.up.file_name());
             println!("  down:        {down}");
-            println!("  checksum:    {}", hex(&files.up.migration.checksum));
+            println!("  checksum:    {}", super::hex(&files.up.migration.checksum));
         }
         None => println!("  file:        missing from {}", source.dir.display()),
     }
@@ -53,12 +68,8 @@ fn print_verbose(entry: &Entry<'_>, source: &Source) {
             println!("  took:        {:.1} ms", row.execution_time as f64 / 1e6);
         }
         if entry.state == State::Modified || entry.state == State::Missing {
-            println!("  applied sum: {}", hex(&row.checksum));
+            println!("  applied sum: {}", super::hex(&row.checksum));
         }
     }
     println!();
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -13,7 +13,7 @@ impl flags::Migrate {
         let (url, source) = (project.db_url()?, Source::load(&project.migrations_dir)?);
         let target = self.target.map(|t| t.for_migrate(&source)).transpose()?.flatten();
         let database = url.database();
-        let pending = Pending::read(&url, &source, target).await?;
+        let pending = Pending::read(&url, &source, target, self.allow_out_of_order).await?;
         if self.sql || self.dry_run {
             let migrations = pending.migrations();
             pending.close().await;
@@ -36,6 +36,14 @@ impl flags::Migrate {
             backups::before_destructive(&url, &project.backups_dir, &pending).await?;
         }
         let outcome = pending.apply(self.lock_timeout, super::print_applied).await?;
+        for version in &outcome.out_of_order {
+            // The record is sqlx's own row: its installed_on is later than a newer version's,
+            // which `history` reads back as "applied (out of order)". No row of our own is written.
+            println!(
+                "note: applied {version} out of order (--allow-out-of-order), after newer migrations; \
+                 `cargo xtask history` shows it as `applied (out of order)`"
+            );
+        }
         match (outcome.applied.is_empty(), outcome.version) {
             (true, Some(version)) => println!("`{database}` is already at version {version}; nothing to do"),
             (true, None) => println!("`{database}` has no migrations to apply; nothing to do"),

@@ -6,7 +6,7 @@ use anyhow::Result;
 use crate::engine::{Source, scaffold};
 use crate::flags;
 use crate::project::Project;
-use crate::schema::autogenerate;
+use crate::schema::{autogenerate, doc};
 
 impl flags::Revision {
     /// Runs `cargo xtask revision`.
@@ -34,6 +34,9 @@ impl flags::Revision {
             scaffold::write_pair(&source.dir, version, &name, self.message.trim(), &up_body, &down_body)?;
         println!("created {}", up.display());
         println!("created {}", down.display());
+        if self.autogenerate && doc::write(project, &project.db_url()?).await? {
+            println!("updated {}", doc::DOC_FILE);
+        }
         Ok(())
     }
 }

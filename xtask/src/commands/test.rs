@@ -3,8 +3,10 @@
 use anyhow::{Context, Result};
 use xshell::{Shell, cmd};
 
+use crate::exit::NotCurrent;
 use crate::project::Project;
 use crate::schema::autogenerate;
+use crate::schema::doc::{self, Freshness};
 use crate::{flags, query_data};
 
 impl flags::Test {
@@ -19,6 +21,9 @@ impl flags::Test {
         cmd!(sh, "cargo fmt --all -- --check").run().context("unformatted code: run `cargo fmt --all`")?;
         println!("{}", query_data::prepare(project, &server, true).await?);
         println!("{}", autogenerate::check(project, &server).await?);
+        if doc::freshness(project, &server).await? == Some(Freshness::Stale) {
+            return Err(NotCurrent(doc::stale_message()).into());
+        }
         cmd!(sh, "cargo clippy --quiet --workspace --all-targets -- -D warnings")
             .run()
             .context("clippy found problems (listed above)")?;

@@ -17,7 +17,9 @@ use dburl::DbUrl;
 pub struct Outcome {
     /// Versions applied by this run, oldest first, with their descriptions.
     pub applied: Vec<(i64, String)>,
-    /// The database's version afterwards, if any migration is applied.
+    /// Those of them applied out of order (older than a version applied before them).
+    pub out_of_order: Vec<i64>,
+    /// The database's version afterwards: the newest applied, whatever the order of applying.
     pub version: Option<i64>,
 }
 
@@ -27,19 +29,33 @@ pub struct Pending<'s> {
     conn: PgConnection,
     standing: Standing<'s>,
     target: Option<i64>,
+    allow_out_of_order: bool,
 }
 
 impl<'s> Pending<'s> {
     /// Reads what `url`'s database lacks of `source`, up to `target` (`None`: head); fails when
-    /// an applied migration has drifted.
-    pub async fn read(url: &DbUrl, source: &'s Source, target: Option<i64>) -> Result<Pending<'s>> {
+    /// an applied migration has drifted, or when a pending one is older than the newest applied
+    /// one unless `allow_out_of_order`.
+    pub async fn read(
+        url: &DbUrl,
+        source: &'s Source,
+        target: Option<i64>,
+        allow_out_of_order: bool,
+    ) -> Result<Pending<'s>> {
         let mut conn = pg::connect(url).await?;
         let standing = Standing::read(&mut conn, source, &url.database()).await?;
-        standing.ensure_no_drift()?;
+        let checked = standing.ensure_no_drift().and_then(|()| match allow_out_of_order {
+            true => Ok(()),
+            false => standing.ensure_in_order(target),
+        });
+        if let Err(err) = checked {
+            pg::close(conn).await;
+            return Err(err);
+        }
         if standing.applied.is_empty() {
             super::ensure_not_foreign(&mut conn, &url.database()).await?;
         }
-        Ok(Pending { conn, standing, target })
+        Ok(Pending { conn, standing, target, allow_out_of_order })
     }
 
     /// The migrations to apply, oldest first.
@@ -66,10 +82,10 @@ impl<'s> Pending<'s> {
         lock_wait: Duration,
         mut on_applied: impl FnMut(&MigrationFiles, Duration),
     ) -> Result<Outcome> {
-        let Pending { mut conn, standing, target } = self;
+        let Pending { mut conn, standing, target, allow_out_of_order } = self;
         if standing.pending(target).is_empty() {
             pg::close(conn).await;
-            return Ok(Outcome { applied: Vec::new(), version: standing.version() });
+            return Ok(Outcome { version: standing.version(), ..Outcome::default() });
         }
         let database = standing.database.clone();
         lock::lock(&mut conn, &database, lock_wait).await?;
@@ -77,7 +93,10 @@ impl<'s> Pending<'s> {
         // Read again under the lock: another process may have migrated while we waited.
         let standing = Standing::read(&mut conn, standing.source, &database).await?;
         standing.ensure_no_drift()?;
-        let mut outcome = Outcome { applied: Vec::new(), version: standing.version() };
+        if !allow_out_of_order {
+            standing.ensure_in_order(target)?;
+        }
+        let mut outcome = Outcome { version: standing.version(), ..Outcome::default() };
         for files in standing.pending(target) {
             let took = conn
                 .apply(TABLE, &files.up.migration)
@@ -85,7 +104,10 @@ impl<'s> Pending<'s> {
                 .map_err(|err| explain(err, &files.up, &database, outcome.version))?;
             on_applied(files, took);
             outcome.applied.push((files.version(), files.description().to_owned()));
-            outcome.version = Some(files.version());
+            if outcome.version.is_some_and(|newest| newest > files.version()) {
+                outcome.out_of_order.push(files.version());
+            }
+            outcome.version = outcome.version.max(Some(files.version()));
         }
         let _ = conn.unlock().await;
         pg::close(conn).await;
@@ -95,7 +117,7 @@ impl<'s> Pending<'s> {
 
 /// Migrates `url`'s database to head, quietly: for scratch databases that other work builds on.
 pub async fn migrate_to_head(url: &DbUrl, source: &Source, lock_wait: Duration) -> Result<Outcome> {
-    Pending::read(url, source, None).await?.apply(lock_wait, |_, _| ()).await
+    Pending::read(url, source, None, false).await?.apply(lock_wait, |_, _| ()).await
 }
 
 /// One line for a failed migration: which file, what the server said, where, and the state left.

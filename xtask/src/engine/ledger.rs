@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Row};
 
 use super::{MigrationFiles, Source, TABLE};
 use crate::pg;
@@ -24,6 +24,8 @@ pub struct AppliedRow {
     pub checksum: Vec<u8>,
     /// Nanoseconds it took, or -1 when sqlx could not record it.
     pub execution_time: i64,
+    /// Its place in the order migrations were applied (`installed_on`, then version), from 1.
+    pub applied_order: i64,
 }
 
 /// Reads `_sqlx_migrations` without creating it. On a fresh database, or one another tool made,
@@ -36,26 +38,30 @@ async fn read_applied(conn: &mut PgConnection) -> Result<Vec<AppliedRow>> {
     if !has_table(conn).await? {
         return Ok(Vec::new());
     }
-    let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> = sqlx::query_as(
+    let rows = sqlx::query(
         "SELECT version, description,
-                to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
-                success, checksum, execution_time
+                to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS installed_on,
+                success, checksum, execution_time,
+                row_number() OVER (ORDER BY installed_on, version) AS applied_order
          FROM _sqlx_migrations ORDER BY version",
     )
     .fetch_all(&mut *conn)
     .await
     .map_err(|err| anyhow::anyhow!("cannot read {TABLE}: {}", pg::message(&err)))?;
-    Ok(rows
-        .into_iter()
-        .map(|(version, description, installed_on, success, checksum, execution_time)| AppliedRow {
-            version,
-            description,
-            installed_on,
-            success,
-            checksum,
-            execution_time,
+    rows.iter()
+        .map(|row| {
+            Ok(AppliedRow {
+                version: row.try_get("version")?,
+                description: row.try_get("description")?,
+                installed_on: row.try_get("installed_on")?,
+                success: row.try_get("success")?,
+                checksum: row.try_get("checksum")?,
+                execution_time: row.try_get("execution_time")?,
+                applied_order: row.try_get("applied_order")?,
+            })
         })
-        .collect())
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(|err| anyhow::anyhow!("cannot read {TABLE}: {err}"))
 }
 
 /// Whether `_sqlx_migrations` exists, asked without failing (so without aborting a transaction).
@@ -121,6 +127,9 @@ pub enum State {
     Applied,
     /// In the folder, not yet applied.
     Pending,
+    /// In the folder, not yet applied, but older than the newest applied version: it probably
+    /// came from a merged branch (`cargo xtask rebase` gives it a new version).
+    OutOfOrder,
     /// Applied, but the file has changed since.
     Modified,
     /// Applied, but the file is gone.
@@ -135,10 +144,28 @@ impl State {
         match self {
             State::Applied => "applied",
             State::Pending => "pending",
+            State::OutOfOrder => "out of order",
             State::Modified => "modified since applied",
             State::Missing => "applied but file missing",
             State::Failed => "failed (partially applied)",
         }
+    }
+
+    /// The word `--format json` prints: stable, lowercase, one word.
+    pub fn key(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::OutOfOrder => "out_of_order",
+            State::Modified => "modified",
+            State::Missing => "missing",
+            State::Failed => "failed",
+        }
+    }
+
+    /// Not applied yet: pending, in order or not.
+    pub fn is_pending(self) -> bool {
+        matches!(self, State::Pending | State::OutOfOrder)
     }
 }
 
@@ -155,15 +182,19 @@ pub struct Entry<'a> {
     pub files: Option<&'a MigrationFiles>,
     /// Its bookkeeping row, when applied.
     pub applied: Option<&'a AppliedRow>,
+    /// Applied after a newer version was: sqlx's own `installed_on` shows it was applied out of
+    /// order (with `migrate --allow-out-of-order`, or by another tool).
+    pub applied_out_of_order: bool,
 }
 
 /// Every version in the folder or the database, oldest first, with its state.
-fn reconcile<'a>(source: &'a Source, applied: &'a [AppliedRow]) -> Vec<Entry<'a>> {
+fn reconcile<'a>(source: &'a Source, rows: &'a [AppliedRow]) -> Vec<Entry<'a>> {
+    let newest = rows.iter().map(|row| row.version).max();
     let mut by_version: BTreeMap<i64, (Option<&MigrationFiles>, Option<&AppliedRow>)> = BTreeMap::new();
     for files in &source.migrations {
         by_version.entry(files.version()).or_default().0 = Some(files);
     }
-    for row in applied {
+    for row in rows {
         by_version.entry(row.version).or_default().1 = Some(row);
     }
     by_version
@@ -171,6 +202,7 @@ fn reconcile<'a>(source: &'a Source, applied: &'a [AppliedRow]) -> Vec<Entry<'a>
         .map(|(version, (files, applied))| {
             let state = match (files, applied) {
                 (_, Some(row)) if !row.success => State::Failed,
+                (Some(_), None) if newest.is_some_and(|newest| version < newest) => State::OutOfOrder,
                 (Some(_), None) => State::Pending,
                 (None, _) => State::Missing,
                 (Some(files), Some(row)) if *files.up.migration.checksum != *row.checksum => State::Modified,
@@ -181,7 +213,11 @@ fn reconcile<'a>(source: &'a Source, applied: &'a [AppliedRow]) -> Vec<Entry<'a>
                 (None, Some(row)) => row.description.clone(),
                 (None, None) => unreachable!("every entry has a file or a row"),
             };
-            Entry { version, description, state, files, applied }
+            let applied_out_of_order = applied.is_some_and(|row| {
+                rows.iter()
+                    .any(|other| other.version > row.version && other.applied_order < row.applied_order)
+            });
+            Entry { version, description, state, files, applied, applied_out_of_order }
         })
         .collect()
 }
@@ -212,7 +248,7 @@ fn ensure_no_drift(entries: &[Entry<'_>], source: &Source, database: &str) -> Re
                 entry.version,
                 entry.description
             ),
-            State::Applied | State::Pending => {}
+            State::Applied | State::Pending | State::OutOfOrder => {}
         }
     }
     Ok(())
@@ -261,18 +297,42 @@ impl<'s> Standing<'s> {
         ensure_no_drift(&failed, self.source, &self.database)
     }
 
-    /// The pending migrations up to `target` (all when `None`), oldest first.
+    /// The pending migrations up to `target` (all when `None`), oldest first, out-of-order ones
+    /// included.
     pub fn pending(&self, target: Option<i64>) -> Vec<&'s MigrationFiles> {
         let source: &'s Source = self.source;
         self.entries()
             .iter()
-            .filter(|e| e.state == State::Pending && target.is_none_or(|t| e.version <= t))
+            .filter(|e| e.state.is_pending() && target.is_none_or(|t| e.version <= t))
             .filter_map(|e| source.get(e.version))
             .collect()
     }
 
-    /// The newest applied version, if any.
+    /// The newest applied version, if any (the rows are in version order).
     pub fn version(&self) -> Option<i64> {
         self.applied.last().map(|row| row.version)
+    }
+
+    /// The pending migrations older than the newest applied one, oldest first.
+    pub fn out_of_order(&self) -> Vec<Entry<'_>> {
+        self.entries().into_iter().filter(|e| e.state == State::OutOfOrder).collect()
+    }
+
+    /// Fails in one line, naming the first out-of-order migration up to `target` and the two
+    /// ways on, unless there is none.
+    pub fn ensure_in_order(&self, target: Option<i64>) -> Result<()> {
+        let entries = self.out_of_order();
+        let mut chosen = entries.iter().filter(|e| target.is_none_or(|t| e.version <= t));
+        let Some(first) = chosen.next() else { return Ok(()) };
+        let others = chosen.count();
+        let others = if others == 0 { String::new() } else { format!(" (and {others} more)") };
+        bail!(
+            "{}{others} is older than {}, the newest migration applied to `{}`: it probably came from \
+             a merged branch; run `cargo xtask rebase` to give it a new version (or `cargo xtask migrate \
+             --allow-out-of-order` to apply it as it is)",
+            first.files.map(|f| f.up.file_name()).unwrap_or_default(),
+            self.version().unwrap_or_default(),
+            self.database
+        )
     }
 }

@@ -9,6 +9,7 @@ mod destructive;
 mod ledger;
 pub mod lock;
 mod offline;
+pub mod rebase;
 mod revert;
 pub mod scaffold;
 mod source;

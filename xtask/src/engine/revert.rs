@@ -1,4 +1,6 @@
-//! Reverting applied migrations with their `.down.sql` files, under sqlx's lock, newest first.
+//! Reverting applied migrations with their `.down.sql` files, under sqlx's lock, in the reverse
+//! of the order they were applied (`installed_on`, then version): after an out-of-order
+//! migration, the one that ran last is reverted first, whatever its version.
 
 use std::time::Duration;
 
@@ -15,7 +17,7 @@ use dburl::DbUrl;
 /// How many migrations to revert: `--steps N` or `--target V|base`.
 #[derive(Debug, Clone, Copy)]
 pub struct Range {
-    /// Revert this many, newest first (1 when neither is given).
+    /// Revert this many, last applied first (1 when neither is given).
     pub steps: Option<u32>,
     /// Revert every migration newer than this.
     pub target: Option<Target>,
@@ -51,13 +53,14 @@ impl<'s> Reverter<'s> {
         Ok(Reverter { conn, standing })
     }
 
-    /// The migrations `range` reverts, newest first, each with its down script; fails before
-    /// anything is reverted if one of them cannot be.
+    /// The migrations `range` reverts, last applied first, each with its down script; fails
+    /// before anything is reverted if one of them cannot be.
     pub fn plan(&self, range: Range) -> Result<Vec<Reversal<'s>>> {
         let (source, database) = (self.standing.source, self.standing.database.as_str());
         self.standing.ensure_none_failed()?;
         let entries = self.standing.entries();
-        let applied: Vec<_> = entries.iter().rev().filter(|e| e.applied.is_some()).collect();
+        let mut applied: Vec<_> = entries.iter().filter(|e| e.applied.is_some()).collect();
+        applied.sort_by_key(|e| std::cmp::Reverse(e.applied.map(|row| row.applied_order)));
         let chosen: Vec<_> = match (range.steps, range.target) {
             (Some(_), Some(_)) => bail!("give either --steps or --target, not both"),
             (_, Some(Target::Base)) => applied,

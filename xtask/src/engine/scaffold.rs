@@ -9,18 +9,39 @@ use anyhow::{Context, Result, bail};
 use super::Source;
 use crate::utc;
 
-/// The version for a new migration: now, in UTC; refused when the folder already has one that is
-/// not older.
+/// How far ahead of the clock the newest migration may be before a new version is refused:
+/// revisions made in a burst take one second each past the clock, a bigger lead means a
+/// future-dated file or a wrong clock.
+const MAX_LEAD_SECONDS: u64 = 300;
+
+/// The version for a new migration: now, in UTC, or the next free second after the newest
+/// migration when that is not older (two revisions within a second both succeed). Refused when
+/// the newest migration is more than a few minutes in the future.
 pub fn next_version(source: &Source) -> Result<i64> {
-    let version = utc::version(utc::now().as_secs());
-    if let Some(newest) = source.head().filter(|&head| head >= version) {
+    let now = utc::now().as_secs();
+    let version = version_after(source.head(), now);
+    if version > utc::version(now + MAX_LEAD_SECONDS) {
         bail!(
-            "refusing to create version {version}: {} already has {newest}, which is not older; \
-             wait a second, or check the clock and any future-dated migration",
-            source.dir.display()
+            "refusing to create version {version}: {} has {}, which is in the future; \
+             check the clock and any future-dated migration",
+            source.dir.display(),
+            source.head().unwrap_or_default()
         );
     }
     Ok(version)
+}
+
+/// The first version after `newest` that is not older than `now` (Unix seconds): now's version,
+/// or the second after `newest` (plus one, for a version that is not a timestamp).
+pub fn version_after(newest: Option<i64>, now: u64) -> i64 {
+    let now_version = utc::version(now);
+    match newest {
+        Some(newest) if newest >= now_version => match utc::seconds_of_version(newest) {
+            Some(seconds) => utc::version(seconds + 1),
+            None => newest + 1,
+        },
+        _ => now_version,
+    }
 }
 
 /// Turns a free-form name into the file name's snake_case part, refusing anything unsafe.
@@ -76,6 +97,16 @@ fn create(path: &Path, contents: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_version_follows_the_newest_even_within_the_same_second() {
+        let now = 1_795_617_900; // 2026-11-25 14:45:00
+        assert_eq!(version_after(None, now), 20261125144500);
+        assert_eq!(version_after(Some(3), now), 20261125144500);
+        assert_eq!(version_after(Some(20261125144500), now), 20261125144501);
+        assert_eq!(version_after(Some(20261125145959), now), 20261125150000);
+        assert_eq!(version_after(Some(20261231235959), now), 20270101000000);
+    }
 
     #[test]
     fn names_become_snake_case_and_unsafe_ones_are_refused() {

@@ -78,7 +78,9 @@ fn explain_connect_error(err: &sqlx::Error, url: &DbUrl, database: &str) -> Conn
         sqlx::Error::Io(io) => (
             Failure::Unreachable,
             format!("cannot reach PostgreSQL at {server} ({io})"),
-            format!("start the server (e.g. `pg_ctlcluster 15 main start`) or fix the host and port in {origin}"),
+            format!(
+                "start the server (e.g. `pg_ctlcluster 15 main start`) or fix the host and port in {origin}"
+            ),
         ),
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01" | "28000") => (
@@ -97,7 +99,11 @@ fn explain_connect_error(err: &sqlx::Error, url: &DbUrl, database: &str) -> Conn
                 format!("check the settings in {origin}"),
             ),
         },
-        other => (Failure::Other, format!("cannot connect to {server}: {other}"), format!("check the settings in {origin}")),
+        other => (
+            Failure::Other,
+            format!("cannot connect to {server}: {other}"),
+            format!("check the settings in {origin}"),
+        ),
     };
     ConnectError { kind, problem, fix }
 }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use anyhow::Result;
 use dburl::{DbUrl, Settings};
@@ -22,6 +23,10 @@ pub struct Project {
     pub backups_dir: PathBuf,
     /// The settings (environment over `.env`), read on first use and then kept for the process.
     settings: OnceLock<Settings>,
+    /// `--database-url`, when given: the database for this command, over DB_URL.
+    database_url: Option<String>,
+    /// `--connect-timeout`.
+    connect_timeout: Duration,
 }
 
 impl Project {
@@ -34,12 +39,32 @@ impl Project {
         let root = manifest_dir.parent().unwrap_or(Path::new(".")).to_owned();
         let migrations_dir = source.unwrap_or_else(|| root.join("migrations"));
         let backups_dir = backups.unwrap_or_else(|| root.join("backups"));
-        Project { root, migrations_dir, backups_dir, settings: OnceLock::new() }
+        Project {
+            root,
+            migrations_dir,
+            backups_dir,
+            settings: OnceLock::new(),
+            database_url: None,
+            connect_timeout: dburl::DEFAULT_CONNECT_TIMEOUT,
+        }
     }
 
-    /// Every setting, read once: the environment over `<root>/.env`.
+    /// The same project with the global `--database-url` (when given) and `--connect-timeout`.
+    pub fn with_connection(mut self, database_url: Option<String>, connect_timeout: Duration) -> Project {
+        self.database_url = database_url;
+        self.connect_timeout = connect_timeout;
+        self
+    }
+
+    /// Every setting, read once: `--database-url` over the environment over `<root>/.env`.
     pub fn settings(&self) -> &Settings {
-        self.settings.get_or_init(|| settings::settings(&self.root))
+        self.settings.get_or_init(|| {
+            let settings = settings::settings(&self.root).with_connect_timeout(self.connect_timeout);
+            match &self.database_url {
+                Some(url) => settings.with_url_flag(url.clone(), "--database-url"),
+                None => settings,
+            }
+        })
     }
 
     /// The configured database; fails with advice when nothing is configured, or when its name

@@ -77,6 +77,12 @@ pub async fn check(project: &Project, server: &DbUrl) -> Result<String> {
     }
 }
 
+/// The statements that would reconcile `migrations/` with `backend/schema.sql` (unproven: for
+/// reports such as `check --format json`); `None` when they agree.
+pub async fn reconciling(project: &Project, server: &DbUrl) -> Result<Option<Plan>> {
+    generate(project, server, false).await
+}
+
 /// `path` relative to the workspace root when it is inside it, for messages.
 fn show(project: &Project, path: &Path) -> String {
     path.strip_prefix(&project.root).unwrap_or(path).display().to_string()

@@ -14,6 +14,7 @@ use std::fmt::Debug;
 pub mod autogenerate;
 pub mod declared;
 pub mod diff;
+pub mod doc;
 pub mod introspect;
 pub mod prove;
 pub mod renames;

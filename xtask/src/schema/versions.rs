@@ -34,7 +34,7 @@ pub async fn schemas_by_version(
         let mut schemas = Vec::new();
         for files in source.migrations.iter().filter(|m| upto.is_none_or(|u| m.version() <= u)) {
             let version = files.version();
-            Pending::read(url, source, Some(version))
+            Pending::read(url, source, Some(version), false)
                 .await?
                 .apply(Duration::from_secs(10), |_, _| ())
                 .await

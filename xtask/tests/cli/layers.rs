@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["schema", "backups", "data", "query_data"],
     &["engine"],
     &["pg"],
-    &["project", "interrupt", "utc"],
+    &["project", "interrupt", "utc", "exit"],
 ];
 
 fn rank(group: &str) -> usize {

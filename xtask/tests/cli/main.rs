@@ -17,5 +17,6 @@ mod revision;
 mod seed;
 mod setup;
 mod support;
+mod team;
 mod tls;
 mod tls_server;

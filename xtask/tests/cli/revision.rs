@@ -44,6 +44,22 @@ fn revision_refuses_bad_names_and_older_versions() {
     assert!(files(&migrations).is_empty());
 
     migrations.reversible(99991231235959, "from_the_future", "SELECT 1;", "SELECT 1;");
-    revision(&migrations, "too late").failure(&["already has 99991231235959", "not older"]);
+    revision(&migrations, "too late").failure(&["has 99991231235959, which is in the future"]);
     assert_eq!(files(&migrations).len(), 2, "nothing new may be written");
+}
+
+#[test]
+fn two_revisions_in_a_row_both_succeed_in_order() {
+    let migrations = Migrations::new();
+    revision(&migrations, "first").success();
+    revision(&migrations, "second").success();
+    revision(&migrations, "third").success();
+    let names = files(&migrations);
+    let version = |suffix: &str| -> i64 {
+        let name = names.iter().find(|n| n.ends_with(suffix)).unwrap();
+        name[..14].parse().unwrap()
+    };
+    let (first, second, third) =
+        (version("_first.up.sql"), version("_second.up.sql"), version("_third.up.sql"));
+    assert!(first < second && second < third, "{names:?}");
 }

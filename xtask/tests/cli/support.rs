@@ -309,12 +309,15 @@ pub struct Run {
     pub stdout: String,
     /// Standard error.
     pub stderr: String,
+    /// The exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
 }
 
 impl From<Output> for Run {
     fn from(output: Output) -> Run {
         Run {
             ok: output.status.success(),
+            code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
