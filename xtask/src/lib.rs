@@ -2,7 +2,7 @@
 //!
 //! - `main.rs` parses ([`flags`]) and dispatches to [`commands`], one thin module per command;
 //! - beneath them, libraries grouped by what they are about: [`provision`] (db-setup's flow),
-//!   [`engine`] (migrations), [`schema`] (autogenerate), [`data`] (seeding), [`backups`] and
+//!   [`engine`] (migrations), [`schema`] (autogenerate), [`lint`] (migration hazards), [`data`] (seeding), [`backups`] and
 //!   [`query_data`] (`.sqlx/`);
 //! - beneath those, [`pg`] (connections, databases, client programs, the local server);
 //! - at the bottom, [`project`] (paths, settings, private files) and [`utc`].
@@ -14,6 +14,7 @@ pub mod commands;
 pub mod data;
 pub mod engine;
 pub mod flags;
+pub mod lint;
 pub mod pg;
 pub mod project;
 pub mod provision;

@@ -38,6 +38,7 @@ fn run() -> anyhow::Result<()> {
             Command::Status(flags) => flags.run(&project).await,
             Command::Revision(flags) => flags.run(&project).await,
             Command::Check(flags) => flags.run(&project).await,
+            Command::Lint(flags) => flags.run(&project).await,
             Command::Seed(flags) => flags.run(&project).await,
             Command::Backup(flags) => flags.run(&project).await,
             Command::Restore(flags) => flags.run(&project).await,

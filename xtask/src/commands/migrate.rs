@@ -35,7 +35,7 @@ impl flags::Migrate {
         if !self.no_backup {
             backups::before_destructive(&url, &project.backups_dir, &pending).await?;
         }
-        let outcome = pending.apply(self.lock_timeout, super::print_applied).await?;
+        let outcome = pending.apply(self.lock_timeout, self.ddl, super::print_applied).await?;
         match (outcome.applied.is_empty(), outcome.version) {
             (true, Some(version)) => println!("`{database}` is already at version {version}; nothing to do"),
             (true, None) => println!("`{database}` has no migrations to apply; nothing to do"),

@@ -7,6 +7,7 @@ use anyhow::{Result, anyhow};
 use sqlx::PgConnection;
 use sqlx::migrate::{Migrate, MigrateError};
 
+use super::ddl_lock::{self, DdlLimits, Way};
 use super::ledger::Standing;
 use super::{MigrationFiles, Script, Source, TABLE, lock};
 use crate::pg;
@@ -25,6 +26,7 @@ pub struct Outcome {
 /// using: an up-to-date database costs one connection and one query, and takes no lock.
 pub struct Pending<'s> {
     conn: PgConnection,
+    url: DbUrl,
     standing: Standing<'s>,
     target: Option<i64>,
 }
@@ -36,7 +38,7 @@ impl<'s> Pending<'s> {
         let mut conn = pg::connect(url).await?;
         let standing = Standing::read(&mut conn, source, &url.database()).await?;
         standing.ensure_no_drift()?;
-        Ok(Pending { conn, standing, target })
+        Ok(Pending { conn, url: url.clone(), standing, target })
     }
 
     /// The migrations to apply, oldest first.
@@ -55,15 +57,17 @@ impl<'s> Pending<'s> {
     }
 
     /// Applies them under sqlx's advisory lock (waiting up to `lock_wait` for another process
-    /// holding it), calling `on_applied` after each.
+    /// holding it), each migration's statements waiting for their table locks within `ddl`,
+    /// calling `on_applied` after each.
     ///
     /// Safe to run concurrently: the second caller waits for the lock, then finds nothing to do.
     pub async fn apply(
         self,
         lock_wait: Duration,
+        ddl: DdlLimits,
         mut on_applied: impl FnMut(&MigrationFiles, Duration),
     ) -> Result<Outcome> {
-        let Pending { mut conn, standing, target } = self;
+        let Pending { mut conn, url, standing, target } = self;
         if standing.pending(target).is_empty() {
             pg::close(conn).await;
             return Ok(Outcome { applied: Vec::new(), version: standing.version() });
@@ -76,10 +80,14 @@ impl<'s> Pending<'s> {
         standing.ensure_no_drift()?;
         let mut outcome = Outcome { applied: Vec::new(), version: standing.version() };
         for files in standing.pending(target) {
-            let took = conn
-                .apply(TABLE, &files.up.migration)
-                .await
-                .map_err(|err| explain(err, &files.up, &database, outcome.version))?;
+            let took = match ddl_lock::run(&mut conn, &url, &files.up, Way::Apply, ddl).await {
+                Ok(result) => result.map_err(|err| explain(err, &files.up, &database, outcome.version))?,
+                Err(err) => {
+                    let _ = conn.unlock().await;
+                    pg::close(conn).await;
+                    return Err(err);
+                }
+            };
             on_applied(files, took);
             outcome.applied.push((files.version(), files.description().to_owned()));
             outcome.version = Some(files.version());
@@ -92,7 +100,7 @@ impl<'s> Pending<'s> {
 
 /// Migrates `url`'s database to head, quietly: for scratch databases that other work builds on.
 pub async fn migrate_to_head(url: &DbUrl, source: &Source, lock_wait: Duration) -> Result<Outcome> {
-    Pending::read(url, source, None).await?.apply(lock_wait, |_, _| ()).await
+    Pending::read(url, source, None).await?.apply(lock_wait, DdlLimits::default(), |_, _| ()).await
 }
 
 /// One line for a failed migration: which file, what the server said, where, and the state left.

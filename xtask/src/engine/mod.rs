@@ -4,6 +4,7 @@
 //! explains failures.
 
 mod apply;
+mod ddl_lock;
 mod destructive;
 mod ledger;
 mod lock;
@@ -14,6 +15,10 @@ mod source;
 mod target;
 
 pub use apply::{Outcome, Pending, migrate_to_head};
+pub use ddl_lock::{
+    DEFAULT_DDL_LOCK_TIMEOUT, DEFAULT_DDL_RETRIES, DdlLimits, LOCK_TIMEOUT_HEADER, STATEMENT_TIMEOUT_HEADER,
+    parse_duration, show_duration,
+};
 pub use destructive::is_destructive;
 pub use ledger::{AppliedRow, Entry, Standing, State, applied_version};
 pub use offline::offline_script;

@@ -8,7 +8,7 @@ const LAYERS: &[&[&str]] = &[
     &["main"],
     &["commands"],
     &["flags", "provision"],
-    &["schema", "backups", "data", "query_data"],
+    &["schema", "lint", "backups", "data", "query_data"],
     &["engine"],
     &["pg"],
     &["project", "utc"],
