@@ -118,28 +118,39 @@ pub(super) async fn run(
     let mut backoff = Duration::from_secs(1);
     let mut attempt = 0;
     let result = loop {
-        let invalid_before =
-            if script.migration.no_tx { invalid_indexes(conn).await? } else { Vec::new() };
-        let (result, wait) = watched(conn, url, pid, way, script, limits.lock_timeout).await;
-        let err = match result {
-            Err(MigrateError::ExecuteMigration(err, _)) if pg::sqlstate(&err).as_deref() == Some("55P03") => {
-                err
+        // A `CREATE INDEX CONCURRENTLY` that timed out (in an earlier try or run) left an INVALID
+        // index behind, which would make this try fail with "already exists".
+        let cleaned = if script.migration.no_tx { drop_leftover_indexes(conn, script).await? } else { None };
+        let (result, wait) = match cleaned {
+            Some(wait) => (None, Some(wait)),
+            None => {
+                let (result, wait) = watched(conn, url, pid, way, script, limits.lock_timeout).await;
+                match result {
+                    Err(MigrateError::ExecuteMigration(err, _)) if is_lock_timeout(&err) => (None, wait),
+                    other => (Some(other), None),
+                }
             }
-            other => break Ok(other),
         };
-        let _ = err;
-        if script.migration.no_tx {
-            drop_new_invalid_indexes(conn, &invalid_before, &file).await?;
+        if let Some(result) = result {
+            break Ok(result);
         }
         let wait = wait.unwrap_or_default();
         if attempt == limits.retries {
+            let leftover = if script.migration.no_tx { leftover_indexes(conn, script).await? } else { Vec::new() };
+            let leftover = match leftover.as_slice() {
+                [] => String::new(),
+                names => format!(
+                    " It left the INVALID index {} behind; the next `migrate` drops it first.",
+                    names.join(", ")
+                ),
+            };
             break Err(anyhow!(
-                "{file} could not get {} within {} ({} {}); nothing of it was applied. \
+                "{file} could not get {} within {} ({}, {}); nothing of it was applied.{leftover} \
                  Let the blocking session finish or end it (SELECT pg_terminate_backend(pid)), or retry with a \
                  longer --ddl-lock-timeout or more --ddl-retries",
                 wait.wanted(),
                 show_duration(limits.lock_timeout),
-                if limits.retries == 0 { "one try".to_owned() } else { format!("{} tries", limits.retries + 1) },
+                if limits.retries == 0 { "1 try".to_owned() } else { format!("{} tries", limits.retries + 1) },
                 wait.blockers_line(),
             ));
         }
@@ -194,18 +205,25 @@ async fn watched(
     };
     let watch = async {
         let mut watcher: Option<PgConnection> = None;
+        // The first look comes early: opening the second connection takes part of the wait.
+        let mut pause = Duration::from_millis(10);
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(pause) => {}
                 _ = done.notified() => break,
             }
+            pause = every;
             if watcher.is_none() {
                 watcher = pg::connect(url).await.ok();
             }
             if let Some(watcher) = watcher.as_mut()
                 && let Ok(Some(wait)) = Wait::look(watcher, pid).await
             {
-                *seen.borrow_mut() = Some(wait);
+                // A look with no blocker (it just left, or another one is coming) keeps the last one seen.
+                let mut seen = seen.borrow_mut();
+                if !wait.blockers.is_empty() || seen.is_none() {
+                    *seen = Some(wait);
+                }
             }
         }
         if let Some(watcher) = watcher {
@@ -241,33 +259,32 @@ struct Blocker {
 impl Wait {
     /// What `pid` waits for now, when it waits for a lock someone holds.
     async fn look(watcher: &mut PgConnection, pid: i32) -> Result<Option<Wait>> {
-        let wanted: Option<(String, String)> = sqlx::query_as(
-            "SELECT l.mode, coalesce(l.relation::regclass::text, l.locktype)
-             FROM pg_locks l WHERE l.pid = $1 AND NOT l.granted LIMIT 1",
-        )
-        .bind(pid)
-        .fetch_optional(&mut *watcher)
-        .await?;
-        let Some((mode, object)) = wanted else { return Ok(None) };
-        let rows: Vec<(i32, String, String, String, f64, String)> = sqlx::query_as(
-            "SELECT a.pid, coalesce(a.usename::text, ''), coalesce(a.application_name, ''),
-                    coalesce(a.state, ''),
-                    coalesce(extract(epoch FROM now() - a.xact_start)::float8, 0),
-                    left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 80)
-             FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1)) ORDER BY a.xact_start",
+        // One query, one snapshot: the wait and its blockers seen at the same moment.
+        type Row = (String, String, Option<i32>, Option<String>, Option<String>, Option<String>, Option<f64>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT w.mode, coalesce(w.relation::regclass::text, w.locktype),
+                    a.pid, a.usename::text, a.application_name, a.state,
+                    extract(epoch FROM now() - a.xact_start)::float8,
+                    left(regexp_replace(a.query, '\\s+', ' ', 'g'), 80)
+             FROM (SELECT mode, relation, locktype FROM pg_locks WHERE pid = $1 AND NOT granted LIMIT 1) w
+             LEFT JOIN pg_stat_activity a ON a.pid = ANY (pg_blocking_pids($1))
+             ORDER BY a.xact_start",
         )
         .bind(pid)
         .fetch_all(&mut *watcher)
         .await?;
+        let Some((mode, object, ..)) = rows.first().cloned() else { return Ok(None) };
         let blockers = rows
             .into_iter()
-            .map(|(pid, user, application, state, transaction_secs, query)| Blocker {
-                pid,
-                user,
-                application,
-                state,
-                transaction_secs,
-                query,
+            .filter_map(|(_, _, pid, user, application, state, transaction_secs, query)| {
+                Some(Blocker {
+                    pid: pid?,
+                    user: user.unwrap_or_default(),
+                    application: application.unwrap_or_default(),
+                    state: state.unwrap_or_default(),
+                    transaction_secs: transaction_secs.unwrap_or_default(),
+                    query: query.unwrap_or_default(),
+                })
             })
             .collect();
         Ok(Some(Wait { mode, object, blockers }))
@@ -276,6 +293,8 @@ impl Wait {
     fn wanted(&self) -> String {
         if self.mode.is_empty() {
             "its lock".to_owned()
+        } else if self.object.is_empty() {
+            self.mode.clone()
         } else {
             format!("{} on {}", self.mode, self.object)
         }
@@ -303,30 +322,53 @@ impl fmt::Display for Blocker {
     }
 }
 
-/// The INVALID indexes in the database (a `CREATE INDEX CONCURRENTLY` that failed leaves one).
-async fn invalid_indexes(conn: &mut PgConnection) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i
+fn is_lock_timeout(err: &sqlx::Error) -> bool {
+    pg::sqlstate(err).as_deref() == Some("55P03")
+}
+
+/// The INVALID indexes whose names the file mentions: what a timed-out `CREATE INDEX
+/// CONCURRENTLY` of this file left behind. Other INVALID indexes are none of its business.
+async fn leftover_indexes(conn: &mut PgConnection, script: &Script) -> Result<Vec<String>> {
+    let invalid: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, format('%I.%I', n.nspname, c.relname) FROM pg_index i
          JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE NOT i.indisvalid ORDER BY 1",
     )
     .fetch_all(&mut *conn)
-    .await?)
+    .await?;
+    let sql = script.migration.sql.as_str().to_lowercase();
+    Ok(invalid.into_iter().filter(|(name, _)| mentions(&sql, &name.to_lowercase())).map(|(_, q)| q).collect())
 }
 
-/// Drops the INVALID indexes this try left behind, so that the retry can create them again.
-async fn drop_new_invalid_indexes(conn: &mut PgConnection, before: &[String], file: &str) -> Result<()> {
-    for index in invalid_indexes(conn).await?.into_iter().filter(|i| !before.contains(i)) {
-        if let Err(err) = conn.execute(sqlx::AssertSqlSafe(format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))).await
-        {
-            bail!(
+/// Whether `sql` holds `name` as a whole word.
+fn mentions(sql: &str, name: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    sql.match_indices(name).any(|(at, _)| {
+        !word(sql[..at].chars().next_back()) && !word(sql[at + name.len()..].chars().next())
+    })
+}
+
+/// Drops this file's leftover INVALID indexes; `Some` (what it waited for) when a drop timed out
+/// waiting for its lock, which counts as a try.
+async fn drop_leftover_indexes(conn: &mut PgConnection, script: &Script) -> Result<Option<Wait>> {
+    let file = script.file_name();
+    for index in leftover_indexes(conn, script).await? {
+        match conn.execute(sqlx::AssertSqlSafe(format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))).await {
+            Ok(_) => eprintln!("{file}: dropped the INVALID index {index} a timed-out CONCURRENTLY left behind"),
+            Err(err) if is_lock_timeout(&err) => {
+                return Ok(Some(Wait {
+                    mode: "the lock to drop its INVALID index".to_owned(),
+                    object: index,
+                    blockers: Vec::new(),
+                }));
+            }
+            Err(err) => bail!(
                 "{file} left the INVALID index {index} behind and it could not be dropped: {err}; \
                  run `DROP INDEX CONCURRENTLY {index}` before migrating again"
-            );
+            ),
         }
-        eprintln!("{file}: dropped the INVALID index {index} its timed-out CONCURRENTLY left behind");
     }
-    Ok(())
+    Ok(None)
 }
 
 #[cfg(test)]

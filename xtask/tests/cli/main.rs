@@ -9,6 +9,7 @@ mod help;
 mod history;
 mod layers;
 mod local_server;
+mod lock_waits;
 mod migrate;
 mod revision;
 mod seed;
