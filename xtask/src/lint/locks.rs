@@ -66,3 +66,47 @@ impl fmt::Display for Work {
         })
     }
 }
+
+/// The lock a statement takes on the table it names, and whether it scans or rewrites it.
+/// `proven_not_null`: a validated `CHECK (col IS NOT NULL)` precedes a `SET NOT NULL`.
+pub fn of(statement: &super::statements::Statement, proven_not_null: bool) -> (Lock, Work) {
+    let s = statement;
+    let concurrently = s.has("concurrently");
+    if s.starts("create table") || s.starts("create type") || s.starts("alter type") || s.starts("comment") {
+        return (Lock::None, Work::Catalog);
+    }
+    if s.starts("create index") || s.starts("create unique index") {
+        return if concurrently { (Lock::ShareUpdateExclusive, Work::Scan) } else { (Lock::Share, Work::Scan) };
+    }
+    if s.starts("drop index") {
+        return if concurrently { (Lock::ShareUpdateExclusive, Work::Catalog) } else { (Lock::AccessExclusive, Work::Catalog) };
+    }
+    if !s.starts("alter table") {
+        return if s.starts("drop table") || s.starts("truncate") {
+            (Lock::AccessExclusive, Work::Catalog)
+        } else {
+            (Lock::None, Work::Catalog)
+        };
+    }
+    if s.has("validate constraint") {
+        return (Lock::ShareUpdateExclusive, Work::Scan);
+    }
+    let not_valid = s.has("not valid");
+    if s.has("foreign key") && s.has("add") {
+        return (Lock::ShareRowExclusive, if not_valid { Work::Catalog } else { Work::Scan });
+    }
+    if s.has("add constraint") && (s.has("check") || s.has("unique") || s.has("primary key")) {
+        let scans = !not_valid && !s.has("using index");
+        return (Lock::AccessExclusive, if scans { Work::Scan } else { Work::Catalog });
+    }
+    if s.has("set not null") {
+        return (Lock::AccessExclusive, if proven_not_null { Work::Catalog } else { Work::Scan });
+    }
+    if let Some(at) = s.find("type")
+        && s.has("alter")
+        && !matches!(s.word(at + 1), Some("text" | "varchar"))
+    {
+        return (Lock::AccessExclusive, Work::Rewrite);
+    }
+    (Lock::AccessExclusive, Work::Catalog)
+}

@@ -61,6 +61,8 @@ impl fmt::Display for Finding {
 #[derive(Debug, Default)]
 pub struct Linter {
     validated_not_null: std::collections::BTreeSet<(String, String)>,
+    /// `CHECK (col IS NOT NULL)` constraints seen so far, by name.
+    not_null_checks: BTreeMap<String, (String, String)>,
     /// Estimated rows and size per table, from the database when one answered.
     stakes: BTreeMap<String, (f64, i64)>,
 }
@@ -95,6 +97,9 @@ impl Linter {
         };
         let mut findings = Vec::new();
         for statement in &statements {
+            // A VALIDATE earlier in this file counts too: its scan is done by the SET NOT NULL.
+            self.learn(statement);
+            context.validated_not_null.extend(self.validated_not_null.iter().cloned());
             let allows = allowed(&statement.comments_above);
             for hazard in check(statement, &mut context) {
                 if allows.iter().chain(&file_allows).any(|rule| rule == hazard.rule) {
@@ -104,7 +109,6 @@ impl Linter {
                 findings.push(Finding { file: file.to_owned(), line: statement.line, hazard, stakes: stakes.flatten() });
             }
         }
-        self.learn(&statements);
         findings
     }
 
@@ -114,28 +118,28 @@ impl Linter {
         Some(format!("{table}: {rows}, {}", size(bytes)))
     }
 
-    /// Remembers the `CHECK (col IS NOT NULL)` constraints a file validates.
-    fn learn(&mut self, statements: &[Statement]) {
-        let mut checks: BTreeMap<String, (String, String)> = BTreeMap::new();
-        for statement in statements.iter().filter(|s| s.starts("alter table")) {
-            let Some(table) = statement.name_after("alter table") else { continue };
-            if let Some(at) = statement.find("add constraint")
-                && let Some(name) = statement.word(at + 2)
-                && let Some(check) = statement.find("check")
-                && let Some(column) = statement.word(check + 2)
-                && statement.word(check + 3) == Some("is")
-                && statement.has("is not null")
-            {
-                checks.insert(name.to_owned(), (table.clone(), column.to_owned()));
-            }
-            if let Some(at) = statement.find("validate constraint")
-                && let Some(name) = statement.word(at + 2)
-            {
-                if let Some(pair) = checks.get(name) {
-                    self.validated_not_null.insert(pair.clone());
-                } else {
-                    self.pending_validations(&table, name);
-                }
+    /// Remembers the `CHECK (col IS NOT NULL)` constraints added and validated.
+    fn learn(&mut self, statement: &Statement) {
+        if !statement.starts("alter table") {
+            return;
+        }
+        let Some(table) = statement.name_after("alter table") else { return };
+        if let Some(at) = statement.find("add constraint")
+            && let Some(name) = statement.word(at + 2)
+            && let Some(check) = statement.find("check")
+            && let Some(column) = statement.word(check + 2)
+            && statement.word(check + 3) == Some("is")
+            && statement.has("is not null")
+        {
+            self.not_null_checks.insert(name.to_owned(), (table.clone(), column.to_owned()));
+        }
+        if let Some(at) = statement.find("validate constraint")
+            && let Some(name) = statement.word(at + 2)
+        {
+            if let Some(pair) = self.not_null_checks.get(name) {
+                self.validated_not_null.insert(pair.clone());
+            } else {
+                self.pending_validations(&table, name);
             }
         }
     }

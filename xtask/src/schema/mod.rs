@@ -15,6 +15,7 @@ pub mod autogenerate;
 pub mod declared;
 pub mod diff;
 pub mod introspect;
+pub mod lock_friendly;
 pub mod prove;
 pub mod renames;
 pub mod sql;
