@@ -8,6 +8,7 @@ mod downgrade;
 mod help;
 mod history;
 mod layers;
+mod lint;
 mod local_server;
 mod lock_waits;
 mod migrate;
