@@ -886,12 +886,13 @@ fn lock_timeout(p: &mut Parser) -> Result<Duration> {
 fn ddl_limits(p: &mut Parser) -> Result<DdlLimits> {
     Ok(DdlLimits {
         lock_timeout: p
-            .value_with("--ddl-lock-timeout", |s| engine::parse_duration(s).map_err(|e| format!("--ddl-lock-timeout: {e}")))?
+            .value_with("--ddl-lock-timeout", |s| {
+                engine::parse_duration(s).map_err(|e| format!("--ddl-lock-timeout: {e}"))
+            })?
             .unwrap_or(engine::DEFAULT_DDL_LOCK_TIMEOUT),
-        statement_timeout: p
-            .value_with("--statement-timeout", |s| {
-                engine::parse_duration(s).map_err(|e| format!("--statement-timeout: {e}"))
-            })?,
+        statement_timeout: p.value_with("--statement-timeout", |s| {
+            engine::parse_duration(s).map_err(|e| format!("--statement-timeout: {e}"))
+        })?,
         retries: p
             .value_with("--ddl-retries", |s| {
                 s.parse::<u32>().map_err(|_| format!("--ddl-retries takes a number from 0 up, not `{s}`"))

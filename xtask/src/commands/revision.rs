@@ -23,7 +23,11 @@ impl flags::Revision {
             return Ok(());
         }
         let Some(plan) = autogenerate::autogenerate(project, &project.db_url()?).await? else {
-            println!("{} already matches {}; nothing written", autogenerate::SCHEMA_FILE, source.dir.display());
+            println!(
+                "{} already matches {}; nothing written",
+                autogenerate::SCHEMA_FILE,
+                source.dir.display()
+            );
             return Ok(());
         };
         for warning in &plan.warnings {

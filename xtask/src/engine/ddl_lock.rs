@@ -37,7 +37,11 @@ pub const DEFAULT_DDL_RETRIES: u32 = 3;
 
 impl Default for DdlLimits {
     fn default() -> Self {
-        DdlLimits { lock_timeout: DEFAULT_DDL_LOCK_TIMEOUT, statement_timeout: None, retries: DEFAULT_DDL_RETRIES }
+        DdlLimits {
+            lock_timeout: DEFAULT_DDL_LOCK_TIMEOUT,
+            statement_timeout: None,
+            retries: DEFAULT_DDL_RETRIES,
+        }
     }
 }
 
@@ -54,8 +58,9 @@ impl DdlLimits {
         for line in sql.lines().map(str::trim).take_while(|l| l.is_empty() || l.starts_with("--")) {
             let lower = line.to_ascii_lowercase();
             if let Some(value) = lower.strip_prefix(LOCK_TIMEOUT_HEADER) {
-                limits.lock_timeout = parse_duration(value.trim())
-                    .map_err(|err| anyhow!("{file}: `{line}`: {err}; write e.g. `{LOCK_TIMEOUT_HEADER} 30s`"))?;
+                limits.lock_timeout = parse_duration(value.trim()).map_err(|err| {
+                    anyhow!("{file}: `{line}`: {err}; write e.g. `{LOCK_TIMEOUT_HEADER} 30s`")
+                })?;
             } else if let Some(value) = lower.strip_prefix(STATEMENT_TIMEOUT_HEADER) {
                 limits.statement_timeout = Some(parse_duration(value.trim()).map_err(|err| {
                     anyhow!("{file}: `{line}`: {err}; write e.g. `{STATEMENT_TIMEOUT_HEADER} 10min`")
@@ -136,7 +141,8 @@ pub(super) async fn run(
         }
         let wait = wait.unwrap_or_default();
         if attempt == limits.retries {
-            let leftover = if script.migration.no_tx { leftover_indexes(conn, script).await? } else { Vec::new() };
+            let leftover =
+                if script.migration.no_tx { leftover_indexes(conn, script).await? } else { Vec::new() };
             let leftover = match leftover.as_slice() {
                 [] => String::new(),
                 names => format!(
@@ -150,7 +156,11 @@ pub(super) async fn run(
                  longer --ddl-lock-timeout or more --ddl-retries",
                 wait.wanted(),
                 show_duration(limits.lock_timeout),
-                if limits.retries == 0 { "1 try".to_owned() } else { format!("{} tries", limits.retries + 1) },
+                if limits.retries == 0 {
+                    "1 try".to_owned()
+                } else {
+                    format!("{} tries", limits.retries + 1)
+                },
                 wait.blockers_line(),
             ));
         }
@@ -260,7 +270,16 @@ impl Wait {
     /// What `pid` waits for now, when it waits for a lock someone holds.
     async fn look(watcher: &mut PgConnection, pid: i32) -> Result<Option<Wait>> {
         // One query, one snapshot: the wait and its blockers seen at the same moment.
-        type Row = (String, String, Option<i32>, Option<String>, Option<String>, Option<String>, Option<f64>, Option<String>);
+        type Row = (
+            String,
+            String,
+            Option<i32>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<f64>,
+            Option<String>,
+        );
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT w.mode, coalesce(w.relation::regclass::text, w.locktype),
                     a.pid, a.usename::text, a.application_name, a.state,
@@ -343,9 +362,8 @@ async fn leftover_indexes(conn: &mut PgConnection, script: &Script) -> Result<Ve
 /// Whether `sql` holds `name` as a whole word.
 fn mentions(sql: &str, name: &str) -> bool {
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    sql.match_indices(name).any(|(at, _)| {
-        !word(sql[..at].chars().next_back()) && !word(sql[at + name.len()..].chars().next())
-    })
+    sql.match_indices(name)
+        .any(|(at, _)| !word(sql[..at].chars().next_back()) && !word(sql[at + name.len()..].chars().next()))
 }
 
 /// Drops this file's leftover INVALID indexes; `Some` (what it waited for) when a drop timed out
@@ -354,7 +372,9 @@ async fn drop_leftover_indexes(conn: &mut PgConnection, script: &Script) -> Resu
     let file = script.file_name();
     for index in leftover_indexes(conn, script).await? {
         match conn.execute(sqlx::AssertSqlSafe(format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"))).await {
-            Ok(_) => eprintln!("{file}: dropped the INVALID index {index} a timed-out CONCURRENTLY left behind"),
+            Ok(_) => {
+                eprintln!("{file}: dropped the INVALID index {index} a timed-out CONCURRENTLY left behind")
+            }
             Err(err) if is_lock_timeout(&err) => {
                 return Ok(Some(Wait {
                     mode: "the lock to drop its INVALID index".to_owned(),
@@ -381,7 +401,9 @@ mod tests {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
         assert_eq!(parse_duration("2min"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("soon").is_err() && parse_duration("0s").is_err() && parse_duration("5d").is_err());
+        assert!(
+            parse_duration("soon").is_err() && parse_duration("0s").is_err() && parse_duration("5d").is_err()
+        );
         assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
         assert_eq!(show_duration(Duration::from_secs(5)), "5s");
     }

@@ -76,10 +76,18 @@ pub fn of(statement: &super::statements::Statement, proven_not_null: bool) -> (L
         return (Lock::None, Work::Catalog);
     }
     if s.starts("create index") || s.starts("create unique index") {
-        return if concurrently { (Lock::ShareUpdateExclusive, Work::Scan) } else { (Lock::Share, Work::Scan) };
+        return if concurrently {
+            (Lock::ShareUpdateExclusive, Work::Scan)
+        } else {
+            (Lock::Share, Work::Scan)
+        };
     }
     if s.starts("drop index") {
-        return if concurrently { (Lock::ShareUpdateExclusive, Work::Catalog) } else { (Lock::AccessExclusive, Work::Catalog) };
+        return if concurrently {
+            (Lock::ShareUpdateExclusive, Work::Catalog)
+        } else {
+            (Lock::AccessExclusive, Work::Catalog)
+        };
     }
     if !s.starts("alter table") {
         return if s.starts("drop table") || s.starts("truncate") {

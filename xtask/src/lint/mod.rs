@@ -91,7 +91,10 @@ impl Linter {
         let file_allows = statements.first().map(|s| allowed(&s.comments_above)).unwrap_or_default();
         let mut context = Context {
             validated_not_null: self.validated_not_null.clone(),
-            no_transaction: sql.lines().next().is_some_and(|l| l.trim().eq_ignore_ascii_case("-- no-transaction")),
+            no_transaction: sql
+                .lines()
+                .next()
+                .is_some_and(|l| l.trim().eq_ignore_ascii_case("-- no-transaction")),
             statement_count: statements.len(),
             ..Context::default()
         };
@@ -106,7 +109,12 @@ impl Linter {
                     continue;
                 }
                 let stakes = hazard.table.as_ref().map(|t| self.stakes_of(t));
-                findings.push(Finding { file: file.to_owned(), line: statement.line, hazard, stakes: stakes.flatten() });
+                findings.push(Finding {
+                    file: file.to_owned(),
+                    line: statement.line,
+                    hazard,
+                    stakes: stakes.flatten(),
+                });
             }
         }
         findings
@@ -114,7 +122,8 @@ impl Linter {
 
     fn stakes_of(&self, table: &str) -> Option<String> {
         let (rows, bytes) = *self.stakes.get(table)?;
-        let rows = if rows < 0.0 { "rows unknown (never analyzed)".to_owned() } else { format!("~{rows:.0} rows") };
+        let rows =
+            if rows < 0.0 { "rows unknown (never analyzed)".to_owned() } else { format!("~{rows:.0} rows") };
         Some(format!("{table}: {rows}, {}", size(bytes)))
     }
 
@@ -147,7 +156,9 @@ impl Linter {
     /// A VALIDATE of a check added in an earlier file: its column is taken from the name the
     /// generator gives such checks (`<table>_<column>_not_null`).
     fn pending_validations(&mut self, table: &str, name: &str) {
-        if let Some(column) = name.strip_prefix(&format!("{table}_")).and_then(|n| n.strip_suffix("_not_null")) {
+        if let Some(column) =
+            name.strip_prefix(&format!("{table}_")).and_then(|n| n.strip_suffix("_not_null"))
+        {
             self.validated_not_null.insert((table.to_owned(), column.to_owned()));
         }
     }
@@ -235,7 +246,10 @@ mod tests {
         for (sql, rule) in [
             ("CREATE INDEX clip_x ON clip (x)", "index-not-concurrent"),
             ("DROP INDEX clip_x", "index-not-concurrent"),
-            ("ALTER TABLE clip ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES action (id)", "constraint-not-valid"),
+            (
+                "ALTER TABLE clip ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES action (id)",
+                "constraint-not-valid",
+            ),
             ("ALTER TABLE clip ADD CHECK (x > 0)", "constraint-not-valid"),
             ("ALTER TABLE clip ALTER COLUMN x SET NOT NULL", "set-not-null"),
             ("ALTER TABLE clip ADD CONSTRAINT u UNIQUE (x)", "unique-constraint"),
@@ -283,7 +297,8 @@ mod tests {
 
     #[test]
     fn allow_comments_silence_a_statement_or_the_file() {
-        let sql = "CREATE INDEX a ON clip (x);\n-- lint: allow index-not-concurrent\nCREATE INDEX b ON clip (y);\n";
+        let sql =
+            "CREATE INDEX a ON clip (x);\n-- lint: allow index-not-concurrent\nCREATE INDEX b ON clip (y);\n";
         let findings = Linter::default().lint("m.up.sql", sql);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].line, 1);
@@ -293,11 +308,21 @@ mod tests {
     #[test]
     fn set_not_null_after_a_validated_check_in_an_earlier_file_passes() {
         let mut linter = Linter::default();
-        assert!(linter.lint("1.up.sql", "ALTER TABLE clip ADD CONSTRAINT clip_x_not_null CHECK (x IS NOT NULL) NOT VALID").is_empty());
+        assert!(
+            linter
+                .lint(
+                    "1.up.sql",
+                    "ALTER TABLE clip ADD CONSTRAINT clip_x_not_null CHECK (x IS NOT NULL) NOT VALID"
+                )
+                .is_empty()
+        );
         assert!(linter.lint("2.up.sql", "ALTER TABLE clip VALIDATE CONSTRAINT clip_x_not_null").is_empty());
         assert!(linter.lint("3.up.sql", "ALTER TABLE clip ALTER COLUMN x SET NOT NULL").is_empty());
         let finding = &Linter::default().lint("m.up.sql", "ALTER TABLE clip ALTER COLUMN x SET NOT NULL")[0];
         let shown = finding.to_string();
-        assert!(shown.starts_with("m.up.sql:1: [set-not-null]") && shown.contains("ACCESS EXCLUSIVE on clip"), "{shown}");
+        assert!(
+            shown.starts_with("m.up.sql:1: [set-not-null]") && shown.contains("ACCESS EXCLUSIVE on clip"),
+            "{shown}"
+        );
     }
 }

@@ -17,7 +17,11 @@ use crate::pg;
 use dburl::DbUrl;
 
 /// The migrations of `source` that are new, and one line saying how that was decided.
-pub async fn new_migrations<'s>(source: &'s Source, url: &DbUrl, root: &Path) -> (Vec<&'s MigrationFiles>, String) {
+pub async fn new_migrations<'s>(
+    source: &'s Source,
+    url: &DbUrl,
+    root: &Path,
+) -> (Vec<&'s MigrationFiles>, String) {
     let applied = applied_versions(source, url).await;
     let base = git_base(root, &source.dir);
     let new = source

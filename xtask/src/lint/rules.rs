@@ -63,8 +63,15 @@ fn hazard(rule: &'static str, table: Option<&str>, lock: Lock, work: Work, what:
 }
 
 /// Functions whose value changes per row: a DEFAULT calling one makes ADD COLUMN rewrite.
-const VOLATILE: &[&str] =
-    &["random", "gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "clock_timestamp", "timeofday", "nextval"];
+const VOLATILE: &[&str] = &[
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "uuid_generate_v1",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+];
 
 /// The hazards of `statement`, updating `context` with what it creates.
 pub fn check(statement: &Statement, context: &mut Context) -> Vec<Hazard> {
@@ -156,7 +163,10 @@ pub fn check(statement: &Statement, context: &mut Context) -> Vec<Hazard> {
             "leave physical ordering out of migrations (pg_repack can reorder online)",
         ));
     } else if statement.starts("truncate") {
-        let table = statement.name_after("truncate").filter(|t| t != "table").or(statement.name_after("truncate table"));
+        let table = statement
+            .name_after("truncate")
+            .filter(|t| t != "table")
+            .or(statement.name_after("truncate table"));
         if existing(&table, context) {
             found.push(hazard(
                 "truncate",
@@ -231,7 +241,11 @@ fn actions(statement: &Statement) -> Vec<Statement> {
             Token::Punct('(') => depth += 1,
             Token::Punct(')') => depth -= 1,
             Token::Punct(',') if depth == 0 => {
-                actions.push(Statement { line: statement.line, tokens: std::mem::take(&mut current), comments_above: Vec::new() });
+                actions.push(Statement {
+                    line: statement.line,
+                    tokens: std::mem::take(&mut current),
+                    comments_above: Vec::new(),
+                });
                 continue;
             }
             _ => {}
@@ -319,17 +333,17 @@ fn alter_table_action(action: &Statement, table: Option<&str>, context: &Context
                         "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c in a later migration; then SET NOT NULL (no scan) and DROP CONSTRAINT c",
                     ));
                 }
-            } else if let Some(at) = action.find("type") {
-                if rewrites(action, at + 1) {
-                    found.push(hazard(
-                        "type-rewrite",
-                        table,
-                        Lock::AccessExclusive,
-                        Work::Rewrite,
-                        "changing the column's type rewrites the table while nothing can read or write it",
-                        "add a new column, backfill it in batches, switch the app, drop the old one",
-                    ));
-                }
+            } else if let Some(at) = action.find("type")
+                && rewrites(action, at + 1)
+            {
+                found.push(hazard(
+                    "type-rewrite",
+                    table,
+                    Lock::AccessExclusive,
+                    Work::Rewrite,
+                    "changing the column's type rewrites the table while nothing can read or write it",
+                    "add a new column, backfill it in batches, switch the app, drop the old one",
+                ));
             }
         }
         _ => {}
@@ -350,7 +364,9 @@ fn add_column(action: &Statement, table: Option<&str>, found: &mut Vec<Hazard>) 
     let has_default = action.has("default");
     if has_default
         && let Some(at) = action.find("default")
-        && action.tokens[at + 1..].iter().any(|t| matches!(t, Token::Word(w) if VOLATILE.contains(&w.as_str())))
+        && action.tokens[at + 1..]
+            .iter()
+            .any(|t| matches!(t, Token::Word(w) if VOLATILE.contains(&w.as_str())))
     {
         found.push(hazard(
             "volatile-default",

@@ -43,12 +43,14 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
     let mut early: Vec<Part> = Vec::new();
     let mut main = Part { role: "main".into(), up: Vec::new(), down: Vec::new(), no_transaction: false };
     let mut indexes: Vec<Part> = Vec::new();
-    let mut constraints = Part { role: "validate".into(), up: Vec::new(), down: Vec::new(), no_transaction: false };
+    let mut constraints =
+        Part { role: "validate".into(), up: Vec::new(), down: Vec::new(), no_transaction: false };
     let (mut validates, mut not_nulls, mut drop_checks) = (Vec::new(), Vec::new(), Vec::new());
     let mut main_down_first: Vec<Step> = Vec::new();
     // Down statements a later file's down takes over, by the object they name.
     let mut owned_by_later: BTreeSet<String> = BTreeSet::new();
-    let adds_foreign_key = up.iter().any(|s| parse(s).is_some_and(|p| p.starts("alter table") && p.has("foreign key")));
+    let adds_foreign_key =
+        up.iter().any(|s| parse(s).is_some_and(|p| p.starts("alter table") && p.has("foreign key")));
     let used_text: Vec<String> = up.iter().map(|s| s.sql.clone()).collect();
 
     for step in up {
@@ -96,7 +98,11 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
             let primary = statement.has("primary key");
             indexes.push(Part {
                 role: format!("index_{name}"),
-                up: vec![plain(format!("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} {columns}", q(name), q(&table)))],
+                up: vec![plain(format!(
+                    "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} {columns}",
+                    q(name),
+                    q(&table)
+                ))],
                 down: vec![plain(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", q(name)))],
                 no_transaction: true,
             });
@@ -122,11 +128,19 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
                 q(&check),
                 q(column)
             )));
-            main_down_first.push(plain(format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}", q(&table), q(&check))));
+            main_down_first.push(plain(format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                q(&table),
+                q(&check)
+            )));
             validates.push(plain(format!("ALTER TABLE {} VALIDATE CONSTRAINT {}", q(&table), q(&check))));
             not_nulls.push(step.clone());
             drop_checks.push(plain(format!("ALTER TABLE {} DROP CONSTRAINT {}", q(&table), q(&check))));
-            constraints.down.push(plain(format!("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", q(&table), q(column))));
+            constraints.down.push(plain(format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL",
+                q(&table),
+                q(column)
+            )));
             continue;
         }
         if (statement.starts("create index") || statement.starts("create unique index"))
@@ -150,12 +164,14 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
     let mut moved_up: BTreeSet<String> = BTreeSet::new();
     for step in &main.up {
         let Some(statement) = parse(step) else { continue };
-        if !(statement.starts("drop index") && !statement.has("concurrently")) {
+        if !statement.starts("drop index") || statement.has("concurrently") {
             continue;
         }
         let Some(index) = statement.name_after("drop index") else { continue };
         let recreate = down.iter().find(|d| {
-            parse(d).is_some_and(|p| p.find("index").and_then(|at| p.word(at + 1)) == Some(&index) && p.starts("create"))
+            parse(d).is_some_and(|p| {
+                p.find("index").and_then(|at| p.word(at + 1)) == Some(&index) && p.starts("create")
+            })
         });
         let on_existing = recreate
             .and_then(parse)
@@ -164,7 +180,10 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
         let Some(recreate) = recreate.filter(|_| on_existing) else { continue };
         early.push(Part {
             role: format!("drop_index_{index}"),
-            up: vec![Step { sql: step.sql.replacen("DROP INDEX ", "DROP INDEX CONCURRENTLY ", 1), loss: step.loss.clone() }],
+            up: vec![Step {
+                sql: step.sql.replacen("DROP INDEX ", "DROP INDEX CONCURRENTLY ", 1),
+                loss: step.loss.clone(),
+            }],
             down: vec![plain(recreate.sql.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1))],
             no_transaction: true,
         });
@@ -329,7 +348,10 @@ fn q(name: &str) -> String {
 /// `(a, b)` of `ADD CONSTRAINT n UNIQUE (a, b)` or `PRIMARY KEY (a, b)`, when that is all the
 /// definition says (anything more, e.g. `DEFERRABLE` or `INCLUDE`, is left as the diff wrote it).
 fn unique_columns(statement: &Statement) -> Option<String> {
-    let at = statement.find("unique").map(|at| at + 1).or_else(|| statement.find("primary key").map(|at| at + 2))?;
+    let at = statement
+        .find("unique")
+        .map(|at| at + 1)
+        .or_else(|| statement.find("primary key").map(|at| at + 2))?;
     if statement.tokens.get(at) != Some(&Token::Punct('(')) {
         return None;
     }
@@ -349,7 +371,10 @@ fn unique_columns(statement: &Statement) -> Option<String> {
 
 /// Whether the change drops `table`.
 fn dropped(up: &[Step], table: &str) -> bool {
-    up.iter().any(|s| parse(s).is_some_and(|p| p.starts("drop table") && p.name_after("drop table").as_deref() == Some(table)))
+    up.iter().any(|s| {
+        parse(s)
+            .is_some_and(|p| p.starts("drop table") && p.name_after("drop table").as_deref() == Some(table))
+    })
 }
 
 /// Whether a down statement undoes an object that a later file's down undoes instead.
@@ -396,7 +421,10 @@ mod tests {
             "ALTER TABLE clip ALTER COLUMN label DROP NOT NULL",
         ]);
         let parts = split(&up, &down, &existing);
-        assert_eq!(parts.iter().map(|p| p.role.as_str()).collect::<Vec<_>>(), ["main", "index_clip_label_idx", "validate"]);
+        assert_eq!(
+            parts.iter().map(|p| p.role.as_str()).collect::<Vec<_>>(),
+            ["main", "index_clip_label_idx", "validate"]
+        );
         assert_eq!(
             sqls(&parts[0].up),
             [
@@ -416,7 +444,10 @@ mod tests {
             ]
         );
         assert!(parts[1].no_transaction);
-        assert_eq!(sqls(&parts[1].up), ["CREATE INDEX CONCURRENTLY clip_label_idx ON public.clip USING btree (label)"]);
+        assert_eq!(
+            sqls(&parts[1].up),
+            ["CREATE INDEX CONCURRENTLY clip_label_idx ON public.clip USING btree (label)"]
+        );
         assert_eq!(sqls(&parts[1].down), ["DROP INDEX CONCURRENTLY IF EXISTS clip_label_idx"]);
         assert_eq!(
             sqls(&parts[2].up),
@@ -429,7 +460,10 @@ mod tests {
         );
         assert_eq!(sqls(&parts[2].down), ["ALTER TABLE clip ALTER COLUMN label DROP NOT NULL"]);
         let header = lock_header(&parts[2]);
-        assert!(header.contains("SHARE UPDATE EXCLUSIVE on clip") && header.contains("catalog only"), "{header}");
+        assert!(
+            header.contains("SHARE UPDATE EXCLUSIVE on clip") && header.contains("catalog only"),
+            "{header}"
+        );
     }
 
     #[test]
@@ -440,7 +474,10 @@ mod tests {
         let parts = split(&up, &down, &existing);
         assert_eq!(parts.len(), 2, "an empty main file is left out");
         assert_eq!(sqls(&parts[0].up), ["CREATE UNIQUE INDEX CONCURRENTLY clip_label_key ON clip (label)"]);
-        assert_eq!(sqls(&parts[1].up), ["ALTER TABLE clip ADD CONSTRAINT clip_label_key UNIQUE USING INDEX clip_label_key"]);
+        assert_eq!(
+            sqls(&parts[1].up),
+            ["ALTER TABLE clip ADD CONSTRAINT clip_label_key UNIQUE USING INDEX clip_label_key"]
+        );
         assert_eq!(sqls(&parts[1].down), ["ALTER TABLE clip DROP CONSTRAINT clip_label_key"]);
 
         let parts = split(&up, &down, &BTreeSet::new());

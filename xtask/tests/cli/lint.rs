@@ -6,7 +6,12 @@ use crate::support::{Migrations, TestDb};
 fn lint_reports_hazards_with_their_stakes_and_honours_allow_comments() {
     let db = TestDb::new();
     let migrations = Migrations::new();
-    migrations.reversible(1, "create_clip", "CREATE TABLE clip (id int PRIMARY KEY, label text);\n", "DROP TABLE clip;\n");
+    migrations.reversible(
+        1,
+        "create_clip",
+        "CREATE TABLE clip (id int PRIMARY KEY, label text);\n",
+        "DROP TABLE clip;\n",
+    );
     db.run(&migrations.args(&["migrate"])).success();
     db.execute("INSERT INTO clip SELECT g, 'x' FROM generate_series(1, 1000) g; ANALYZE clip");
     let file = migrations.write(
@@ -22,7 +27,10 @@ fn lint_reports_hazards_with_their_stakes_and_honours_allow_comments() {
     assert!(!run.stdout.contains("note") && !run.stdout.contains("set-not-null"), "{}", run.stdout);
     run.failure(&["1 finding(s) in 1 file(s)", "-- lint: allow <rule>"]);
 
-    migrations.write("2_tighten.up.sql", "-- lint: allow index-not-concurrent\nCREATE INDEX clip_label ON clip (label);\n");
+    migrations.write(
+        "2_tighten.up.sql",
+        "-- lint: allow index-not-concurrent\nCREATE INDEX clip_label ON clip (label);\n",
+    );
     assert!(db.run(&migrations.args(&["lint"])).success().contains("2 file(s) linted: no findings"));
 }
 
@@ -30,13 +38,17 @@ fn lint_reports_hazards_with_their_stakes_and_honours_allow_comments() {
 fn check_lints_only_the_migrations_not_yet_applied() {
     let db = TestDb::new();
     let migrations = Migrations::new();
-    migrations.reversible(1, "create_clip", "CREATE TABLE clip (id int PRIMARY KEY, label text);\n", "DROP TABLE clip;\n");
+    migrations.reversible(
+        1,
+        "create_clip",
+        "CREATE TABLE clip (id int PRIMARY KEY, label text);\n",
+        "DROP TABLE clip;\n",
+    );
     migrations.simple(2, "old_index", "CREATE INDEX clip_old ON clip (label);\n");
     db.run(&migrations.args(&["migrate"])).success();
     migrations.simple(3, "new_index", "CREATE INDEX clip_new ON clip (label);\n");
     let project = xtask::project::Project::new(Some(migrations.path().to_owned()), None);
-    let (findings, how) =
-        db.with_conn(async |_| xtask::lint::lint_new(&project, &db.config).await.unwrap());
+    let (findings, how) = db.with_conn(async |_| xtask::lint::lint_new(&project, &db.config).await.unwrap());
     let files: Vec<&str> = findings.iter().map(|f| f.file.as_str()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0].ends_with("3_new_index.sql"), "{files:?}");

@@ -17,7 +17,12 @@ fn with_short<'a>(migrations: &'a Migrations, command: &'a str) -> Vec<&'a str> 
 fn clip_and_a_change() -> (TestDb, Migrations) {
     let db = TestDb::new();
     let migrations = Migrations::new();
-    migrations.reversible(1, "create_clip", "CREATE TABLE clip (id int PRIMARY KEY);\n", "DROP TABLE clip;\n");
+    migrations.reversible(
+        1,
+        "create_clip",
+        "CREATE TABLE clip (id int PRIMARY KEY);\n",
+        "DROP TABLE clip;\n",
+    );
     db.run(&migrations.args(&["migrate"])).success();
     migrations.reversible(
         2,
@@ -73,7 +78,12 @@ fn a_blocked_downgrade_fails_in_one_line_and_reverts_nothing() {
         reader.execute("BEGIN").await.unwrap();
         reader.execute("SELECT count(*) FROM clip").await.unwrap();
         let args = ["downgrade", "--no-backup", "--ddl-lock-timeout", "500ms", "--ddl-retries", "0"];
-        db.run(&migrations.args(&args)).failure(&["2_add_nickname.down.sql", "AccessExclusiveLock on clip", "1 try", "blocked by pid"]);
+        db.run(&migrations.args(&args)).failure(&[
+            "2_add_nickname.down.sql",
+            "AccessExclusiveLock on clip",
+            "1 try",
+            "blocked by pid",
+        ]);
         reader.execute("ROLLBACK").await.unwrap();
     });
     assert_eq!(db.applied_versions(), [1, 2]);
@@ -84,7 +94,11 @@ fn a_timed_out_concurrent_index_leaves_no_invalid_index_for_the_retry() {
     let (db, migrations) = clip_and_a_change();
     std::fs::remove_file(migrations.path().join("2_add_nickname.up.sql")).unwrap();
     std::fs::remove_file(migrations.path().join("2_add_nickname.down.sql")).unwrap();
-    migrations.simple(2, "index_clip", "-- no-transaction\nCREATE INDEX CONCURRENTLY clip_id_idx ON clip (id);\n");
+    migrations.simple(
+        2,
+        "index_clip",
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY clip_id_idx ON clip (id);\n",
+    );
     db.with_conn(async |writer| {
         // An open write: the index build creates its (INVALID) index, then waits for it.
         writer.execute("BEGIN").await.unwrap();
