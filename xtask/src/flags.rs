@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow, bail};
 use pico_args::Arguments;
 
-use crate::engine::Target;
+use crate::engine::{self, DdlLimits, Target};
 
 /// `cargo xtask help`, generated (at compile time) from the declarations below.
 pub const HELP: &str = TOP_HELP.as_str();
@@ -73,6 +73,8 @@ pub enum Command {
     Adopt(Adopt),
     /// `baseline`.
     Baseline(Baseline),
+    /// `lint`.
+    Lint(Lint),
     /// `seed`.
     Seed(Seed),
     /// `backup`.
@@ -164,6 +166,8 @@ pub struct Migrate {
     pub lock_timeout: Duration,
     /// Apply a pending migration older than the newest applied one instead of refusing.
     pub allow_out_of_order: bool,
+    /// How long each migration's statements may wait for table locks, and the retries.
+    pub ddl: DdlLimits,
 }
 
 /// Flags of `downgrade`.
@@ -179,6 +183,8 @@ pub struct Downgrade {
     pub no_backup: bool,
     /// How long to wait for another process's migration lock.
     pub lock_timeout: Duration,
+    /// How long each down file's statements may wait for table locks, and the retries.
+    pub ddl: DdlLimits,
 }
 
 /// Flags of `history`.
@@ -275,6 +281,13 @@ pub struct Baseline {
     pub force: bool,
 }
 
+/// Flags of `lint`.
+#[derive(Debug)]
+pub struct Lint {
+    /// The migration files or folders to lint; none: the migrations folder.
+    pub paths: Vec<PathBuf>,
+}
+
 /// Flags of `seed`.
 #[derive(Debug)]
 pub struct Seed {
@@ -332,7 +345,10 @@ pub struct Test;
 /// Every command, grouped and ordered as `cargo xtask help` lists them.
 const GROUPS: &[(&str, &[&Spec])] = &[
     ("SET UP", &[&DB_SETUP, &PG, &DOCTOR, &DB_CREATE, &DB_DROP, &DB_RESET]),
-    ("MIGRATIONS", &[&MIGRATE, &DOWNGRADE, &HISTORY, &STATUS, &REVISION, &REBASE, &CHECK, &SCHEMA_DOC]),
+    (
+        "MIGRATIONS",
+        &[&MIGRATE, &DOWNGRADE, &HISTORY, &STATUS, &REVISION, &REBASE, &CHECK, &LINT, &SCHEMA_DOC],
+    ),
     ("EXISTING DATABASES", &[&ADOPT, &BASELINE]),
     ("DATA", &[&SEED, &BACKUP, &RESTORE]),
     ("DEVELOPMENT", &[&PREPARE, &TEST]),
@@ -354,6 +370,19 @@ const NO_SEED: Flag = switch("--no-seed", "Do not load seed data");
 const NO_BACKUP: Flag = switch("--no-backup", "Do not back up before a destructive migration");
 const LOCK_TIMEOUT: Flag =
     value("--lock-timeout", "SECS", "Wait this long for another migration to finish (default 300)");
+const DDL_LOCK_TIMEOUT: Flag = value(
+    "--ddl-lock-timeout",
+    "DURATION",
+    "How long each statement may wait for a table lock (default 5s; a file's\n\
+     `-- ddl-lock-timeout: 30s` line overrides it)",
+);
+const STATEMENT_TIMEOUT: Flag = value(
+    "--statement-timeout",
+    "DURATION",
+    "Cancel any statement running longer (default none; `-- statement-timeout:` in a file)",
+);
+const DDL_RETRIES: Flag =
+    value("--ddl-retries", "N", "After a lock timeout, retry N times, waiting 1s, 2s, 4s... (default 3)");
 const YES_TO_DROP: Flag = switch("--yes", "Confirm: without it the command refuses").required();
 const FORMAT: Flag =
     value("--format", "text|json", "json: one object for scripts (see docs/DATABASE_MIGRATION.md)");
@@ -453,7 +482,10 @@ with `-- no-transaction`), under sqlx's advisory lock: concurrent runs apply eac
 When a pending migration may destroy data (DROP, TRUNCATE, DELETE, ALTER ... TYPE), the database
 is backed up into backups/ first. A pending migration older than the newest applied one (out of
 order, usually from a merged branch) is refused unless --allow-out-of-order. The version printed
-is always the newest applied one.",
+is always the newest applied one. Each statement waits at most --ddl-lock-timeout for a table
+lock; on a timeout the migration rolls back, the sessions that blocked it are printed, and it is
+retried after 1s, 2s, 4s... (--ddl-retries). See \"Migrations on a live database\" in
+docs/DATABASE_MIGRATION.md.",
     flags: &[
         value("--target", "VERSION", "Stop after VERSION instead of the newest migration"),
         switch("--dry-run", "List the migrations that would run; change nothing"),
@@ -465,6 +497,9 @@ is always the newest applied one.",
             "Apply a pending migration older than the newest applied one (refused by default;\n\
              `cargo xtask rebase` gives it a new version instead)",
         ),
+        DDL_LOCK_TIMEOUT,
+        STATEMENT_TIMEOUT,
+        DDL_RETRIES,
     ],
     parse: |p| {
         Ok(Command::Migrate(Migrate {
@@ -474,6 +509,7 @@ is always the newest applied one.",
             no_backup: p.switch("--no-backup"),
             lock_timeout: lock_timeout(p)?,
             allow_out_of_order: p.switch("--allow-out-of-order"),
+            ddl: ddl_limits(p)?,
         }))
     },
 };
@@ -496,6 +532,9 @@ nothing is reverted. The database is backed up into backups/ first.",
         switch("--dry-run", "List the migrations that would be reverted; change nothing"),
         switch("--no-backup", "Do not back up first"),
         LOCK_TIMEOUT,
+        DDL_LOCK_TIMEOUT,
+        STATEMENT_TIMEOUT,
+        DDL_RETRIES,
     ],
     parse: |p| {
         Ok(Command::Downgrade(Downgrade {
@@ -504,6 +543,7 @@ nothing is reverted. The database is backed up into backups/ first.",
             dry_run: p.switch("--dry-run"),
             no_backup: p.switch("--no-backup"),
             lock_timeout: lock_timeout(p)?,
+            ddl: ddl_limits(p)?,
         }))
     },
 };
@@ -659,6 +699,20 @@ rows that disagree: a newer version, or a migration modified since it was applie
         })?;
         Ok(Command::Baseline(Baseline { version, force }))
     },
+};
+
+const LINT: Spec = Spec {
+    name: "lint",
+    summary: "Report migrations' hazards on a live database (locks, rewrites, renames)",
+    about: "\
+Reads migration files (default: every .up.sql and .down.sql in the migrations folder) and reports
+each statement that would block or break a database in use: file:line, rule id, the lock it takes
+and what that blocks, and the safe rewrite. Statements on a table created earlier in the same file
+are exempt. When the configured database answers, each finding shows the table's estimated rows
+and size. Silence a finding deliberately with `-- lint: allow <rule>` on the line above the
+statement, or at the top of the file for the whole file. Exits non-zero when anything is found.",
+    flags: &[free("PATH", "Migration files or folders to lint (several allowed)")],
+    parse: |p| Ok(Command::Lint(Lint { paths: p.free_paths("PATH")? })),
 };
 
 const SEED: Spec = Spec {
@@ -1007,6 +1061,16 @@ impl Parser<'_> {
         Ok(versions)
     }
 
+    /// Every remaining positional argument, as paths; read them after every flag.
+    fn free_paths(&mut self, name: &str) -> Result<Vec<PathBuf>> {
+        self.declared(name, |kind| matches!(kind, Kind::Free));
+        let mut paths = Vec::new();
+        while let Some(path) = self.args.opt_free_from_os_str(path)? {
+            paths.push(path);
+        }
+        Ok(paths)
+    }
+
     /// The first argument, one of the declared actions.
     fn action(&mut self) -> Result<&'static str> {
         let actions: Vec<&str> = self
@@ -1055,6 +1119,24 @@ fn lock_timeout(p: &mut Parser) -> Result<Duration> {
         Some(seconds) => Ok(Duration::from_secs(seconds)),
         None => Ok(DEFAULT_LOCK_TIMEOUT),
     }
+}
+
+fn ddl_limits(p: &mut Parser) -> Result<DdlLimits> {
+    Ok(DdlLimits {
+        lock_timeout: p
+            .value_with("--ddl-lock-timeout", |s| {
+                engine::parse_duration(s).map_err(|e| format!("--ddl-lock-timeout: {e}"))
+            })?
+            .unwrap_or(engine::DEFAULT_DDL_LOCK_TIMEOUT),
+        statement_timeout: p.value_with("--statement-timeout", |s| {
+            engine::parse_duration(s).map_err(|e| format!("--statement-timeout: {e}"))
+        })?,
+        retries: p
+            .value_with("--ddl-retries", |s| {
+                s.parse::<u32>().map_err(|_| format!("--ddl-retries takes a number from 0 up, not `{s}`"))
+            })?
+            .unwrap_or(engine::DEFAULT_DDL_RETRIES),
+    })
 }
 
 fn path(value: &std::ffi::OsStr) -> Result<PathBuf, String> {
@@ -1349,6 +1431,7 @@ mod tests {
             "rebase",
             "check",
             "schema-doc",
+            "lint",
             "seed",
             "backup",
             "restore",
@@ -1370,6 +1453,7 @@ mod tests {
             "text|json" => "json",
             "URL" => "postgres://u@h/d",
             "SECS" | "N" | "S" => "3",
+            "DURATION" => "200ms",
             "NAME" => "add_clip_duration",
             "DIR" | "PATH" | "FILE" => "some/where",
             "FORMAT" => "directory",

@@ -2,8 +2,9 @@
 //!
 //! - `main.rs` parses ([`flags`]) and dispatches to [`commands`], one thin module per command;
 //! - beneath them, libraries grouped by what they are about: [`provision`] (db-setup's flow),
-//!   [`engine`] (migrations), [`schema`] (autogenerate), [`data`] (seeding), [`backups`] and
-//!   [`query_data`] (`.sqlx/`); above them [`adopt`] (taking over a database another tool made);
+//!   [`engine`] (migrations), [`schema`] (autogenerate), [`lint`] (migration hazards), [`data`]
+//!   (seeding), [`backups`] and [`query_data`] (`.sqlx/`); above them [`adopt`] (taking over a
+//!   database another tool made);
 //! - beneath those, [`pg`] (connections, databases, client programs, the local server);
 //! - at the bottom, [`project`] (paths, settings, private files), [`interrupt`] (Ctrl-C and
 //!   SIGTERM), [`utc`] and [`exit`] (the exit codes).
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod exit;
 pub mod flags;
 pub mod interrupt;
+pub mod lint;
 pub mod pg;
 pub mod project;
 pub mod provision;

@@ -98,6 +98,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Check(flags) => flags.run(&project).await,
             Command::Adopt(flags) => flags.run(&project).await,
             Command::Baseline(flags) => flags.run(&project).await,
+            Command::Lint(flags) => flags.run(&project).await,
             Command::Seed(flags) => flags.run(&project).await,
             Command::Backup(flags) => flags.run(&project).await,
             Command::Restore(flags) => flags.run(&project).await,

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use crate::backups;
 use crate::data::seed;
-use crate::engine::{MigrationFiles, Pending, Source};
+use crate::engine::{DdlLimits, MigrationFiles, Pending, Source};
 use crate::pg;
 use crate::project::Project;
 use dburl::DbUrl;
@@ -36,7 +36,7 @@ pub async fn setup(
     if !options.no_backup {
         backups::before_destructive(url, &project.backups_dir, &pending).await?;
     }
-    let outcome = pending.apply(options.lock_timeout, on_applied).await?;
+    let outcome = pending.apply(options.lock_timeout, DdlLimits::default(), on_applied).await?;
     let seeded = if options.no_seed {
         None
     } else {

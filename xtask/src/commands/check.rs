@@ -1,18 +1,21 @@
 //! `check`: fail when `backend/schema.sql` and the migrations disagree, or docs/SCHEMA.md is
-//! stale (CI runs it); also flags out-of-order migrations on the configured database.
+//! stale, or a new migration has an unsilenced lint finding (CI runs it); also flags out-of-order
+//! migrations on the configured database.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use serde_json::json;
 
 use crate::engine::{Source, Standing};
 use crate::exit::NotCurrent;
 use crate::flags::{self, Format};
+use crate::lint;
 use crate::project::Project;
 use crate::schema::autogenerate;
 use crate::schema::doc::{self, Freshness};
 
 impl flags::Check {
-    /// Runs `cargo xtask check`: the read-only twin of `revision --autogenerate`.
+    /// Runs `cargo xtask check`: the read-only twin of `revision --autogenerate`, plus the lint of
+    /// the migrations not yet applied.
     pub async fn run(self, project: &Project) -> Result<()> {
         let url = project.db_url()?;
         let plan = autogenerate::reconciling(project, &url).await?;
@@ -26,6 +29,7 @@ impl flags::Check {
             ),
             Err(_) => None,
         };
+        let (findings, new_files) = lint::lint_new(project, &url).await?;
         let shown_schema = autogenerate::SCHEMA_FILE;
         if self.format == Format::Json {
             let report = json!({
@@ -34,13 +38,21 @@ impl flags::Check {
                 "reconciling_statements": plan.as_ref().map(|p| p.up.trim_end()),
                 "schema_doc": freshness.map(|f| json!({ "file": doc::DOC_FILE, "current": f == Freshness::Current })),
                 "out_of_order": out_of_order,
-                // Filled by the migration linter; an empty list until it reports here.
-                "lint_findings": [],
+                "lint_new_files": new_files,
+                "lint_findings": findings.iter().map(|f| json!({
+                    "file": f.file, "line": f.line, "rule": f.hazard.rule,
+                    "table": f.hazard.table, "lock": f.hazard.lock.to_string(),
+                    "what": f.hazard.what, "fix": f.hazard.fix, "stakes": f.stakes,
+                })).collect::<Vec<_>>(),
             });
             println!("{report:#}");
         } else {
             for file in out_of_order.iter().flatten() {
                 println!("out of order: {file}: {}", super::OUT_OF_ORDER_ADVICE);
+            }
+            println!("{new_files}");
+            for finding in &findings {
+                println!("{finding}");
             }
         }
         if let Some(plan) = plan {
@@ -65,6 +77,13 @@ impl flags::Check {
                 url.database()
             ))
             .into());
+        }
+        if !findings.is_empty() {
+            bail!(
+                "{} lint finding(s) in new migrations; rewrite each as its fix says, or silence a \
+                 deliberate one with `-- lint: allow <rule>`",
+                findings.len()
+            );
         }
         if self.format == Format::Text {
             let page = match freshness {

@@ -12,7 +12,7 @@ impl flags::Downgrade {
     pub async fn run(self, project: &Project) -> Result<()> {
         let (url, source) = (project.db_url()?, Source::load(&project.migrations_dir)?);
         let database = url.database();
-        let mut reverter = Reverter::lock(&url, &source, self.lock_timeout).await?;
+        let mut reverter = Reverter::lock(&url, &source, self.lock_timeout, self.ddl).await?;
         let plan = reverter.plan(Range { steps: self.steps, target: self.target })?;
         if plan.is_empty() {
             println!("`{database}` has no applied migrations; nothing to revert");

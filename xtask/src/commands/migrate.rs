@@ -35,7 +35,7 @@ impl flags::Migrate {
         if !self.no_backup {
             backups::before_destructive(&url, &project.backups_dir, &pending).await?;
         }
-        let outcome = pending.apply(self.lock_timeout, super::print_applied).await?;
+        let outcome = pending.apply(self.lock_timeout, self.ddl, super::print_applied).await?;
         for version in &outcome.out_of_order {
             // The record is sqlx's own row: its installed_on is later than a newer version's,
             // which `history` reads back as "applied (out of order)". No row of our own is written.

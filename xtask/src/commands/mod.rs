@@ -13,6 +13,7 @@ mod db_setup;
 mod doctor;
 mod downgrade;
 mod history;
+mod lint;
 mod migrate;
 mod pg;
 mod prepare;

@@ -1,12 +1,13 @@
 //! `revision -m NAME [--autogenerate]`: a new timestamped up/down pair in the migrations folder,
-//! empty or generated from `backend/schema.sql`.
+//! empty or generated from `backend/schema.sql` (as consecutive pairs when the lock-friendly
+//! forms need several).
 
 use anyhow::Result;
 
 use crate::engine::{Source, scaffold};
 use crate::flags;
 use crate::project::Project;
-use crate::schema::{autogenerate, doc};
+use crate::schema::{autogenerate, doc, lock_friendly};
 
 impl flags::Revision {
     /// Runs `cargo xtask revision`.
@@ -14,27 +15,32 @@ impl flags::Revision {
         let source = Source::load(&project.migrations_dir)?;
         let name = scaffold::snake_name(&self.message)?;
         let version = scaffold::next_version(&source)?;
-        let (up_body, down_body) = if self.autogenerate {
-            let Some(plan) = autogenerate::autogenerate(project, &project.db_url()?).await? else {
-                println!(
-                    "{} already matches {}; nothing written",
-                    autogenerate::SCHEMA_FILE,
-                    source.dir.display()
-                );
-                return Ok(());
-            };
-            for warning in &plan.warnings {
-                eprintln!("warning: {warning}");
-            }
-            (plan.up, plan.down)
-        } else {
-            (String::new(), String::new())
+        if !self.autogenerate {
+            let (up, down) = scaffold::write_pair(&source.dir, version, &name, self.message.trim(), "", "")?;
+            println!("created {}", up.display());
+            println!("created {}", down.display());
+            return Ok(());
+        }
+        let Some(plan) = autogenerate::autogenerate(project, &project.db_url()?).await? else {
+            println!(
+                "{} already matches {}; nothing written",
+                autogenerate::SCHEMA_FILE,
+                source.dir.display()
+            );
+            return Ok(());
         };
-        let (up, down) =
-            scaffold::write_pair(&source.dir, version, &name, self.message.trim(), &up_body, &down_body)?;
-        println!("created {}", up.display());
-        println!("created {}", down.display());
-        if self.autogenerate && doc::write(project, &project.db_url()?).await? {
+        for warning in &plan.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let files: Vec<_> = lock_friendly::files(&plan.parts, version, &name, self.message.trim())
+            .into_iter()
+            .map(|(file, contents)| (source.dir.join(file), contents))
+            .collect();
+        scaffold::write_all(&files)?;
+        for (path, _) in &files {
+            println!("created {}", path.display());
+        }
+        if doc::write(project, &project.db_url()?).await? {
             println!("updated {}", doc::DOC_FILE);
         }
         Ok(())

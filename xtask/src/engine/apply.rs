@@ -7,6 +7,7 @@ use anyhow::{Result, anyhow};
 use sqlx::PgConnection;
 use sqlx::migrate::{Migrate, MigrateError};
 
+use super::ddl_lock::{self, DdlLimits, Way};
 use super::ledger::Standing;
 use super::{MigrationFiles, Script, Source, TABLE, lock};
 use crate::pg;
@@ -27,6 +28,7 @@ pub struct Outcome {
 /// using: an up-to-date database costs one connection and one query, and takes no lock.
 pub struct Pending<'s> {
     conn: PgConnection,
+    url: DbUrl,
     standing: Standing<'s>,
     target: Option<i64>,
     allow_out_of_order: bool,
@@ -55,7 +57,7 @@ impl<'s> Pending<'s> {
         if standing.applied.is_empty() {
             super::ensure_not_foreign(&mut conn, &url.database()).await?;
         }
-        Ok(Pending { conn, standing, target, allow_out_of_order })
+        Ok(Pending { conn, url: url.clone(), standing, target, allow_out_of_order })
     }
 
     /// The migrations to apply, oldest first.
@@ -74,15 +76,17 @@ impl<'s> Pending<'s> {
     }
 
     /// Applies them under sqlx's advisory lock (waiting up to `lock_wait` for another process
-    /// holding it), calling `on_applied` after each.
+    /// holding it), each migration's statements waiting for their table locks within `ddl`,
+    /// calling `on_applied` after each.
     ///
     /// Safe to run concurrently: the second caller waits for the lock, then finds nothing to do.
     pub async fn apply(
         self,
         lock_wait: Duration,
+        ddl: DdlLimits,
         mut on_applied: impl FnMut(&MigrationFiles, Duration),
     ) -> Result<Outcome> {
-        let Pending { mut conn, standing, target, allow_out_of_order } = self;
+        let Pending { mut conn, url, standing, target, allow_out_of_order } = self;
         if standing.pending(target).is_empty() {
             pg::close(conn).await;
             return Ok(Outcome { version: standing.version(), ..Outcome::default() });
@@ -98,10 +102,14 @@ impl<'s> Pending<'s> {
         }
         let mut outcome = Outcome { version: standing.version(), ..Outcome::default() };
         for files in standing.pending(target) {
-            let took = conn
-                .apply(TABLE, &files.up.migration)
-                .await
-                .map_err(|err| explain(err, &files.up, &database, outcome.version))?;
+            let took = match ddl_lock::run(&mut conn, &url, &files.up, Way::Apply, ddl).await {
+                Ok(result) => result.map_err(|err| explain(err, &files.up, &database, outcome.version))?,
+                Err(err) => {
+                    let _ = conn.unlock().await;
+                    pg::close(conn).await;
+                    return Err(err);
+                }
+            };
             on_applied(files, took);
             outcome.applied.push((files.version(), files.description().to_owned()));
             if outcome.version.is_some_and(|newest| newest > files.version()) {
@@ -117,7 +125,7 @@ impl<'s> Pending<'s> {
 
 /// Migrates `url`'s database to head, quietly: for scratch databases that other work builds on.
 pub async fn migrate_to_head(url: &DbUrl, source: &Source, lock_wait: Duration) -> Result<Outcome> {
-    Pending::read(url, source, None, false).await?.apply(lock_wait, |_, _| ()).await
+    Pending::read(url, source, None, false).await?.apply(lock_wait, DdlLimits::default(), |_, _| ()).await
 }
 
 /// One line for a failed migration: which file, what the server said, where, and the state left.

@@ -5,6 +5,7 @@
 
 mod apply;
 pub mod baseline;
+mod ddl_lock;
 mod destructive;
 mod ledger;
 pub mod lock;
@@ -16,6 +17,10 @@ mod source;
 mod target;
 
 pub use apply::{Outcome, Pending, migrate_to_head};
+pub use ddl_lock::{
+    DEFAULT_DDL_LOCK_TIMEOUT, DEFAULT_DDL_RETRIES, DdlLimits, LOCK_TIMEOUT_HEADER, STATEMENT_TIMEOUT_HEADER,
+    parse_duration, show_duration,
+};
 pub use destructive::is_destructive;
 pub use ledger::{
     AppliedRow, Entry, Standing, State, applied_version, ensure_not_foreign, foreign_tables, has_table,

@@ -9,8 +9,9 @@ use sqlx::PgConnection;
 use sqlx::migrate::Migrate;
 
 use super::apply::explain;
+use super::ddl_lock::{self, DdlLimits, Way};
 use super::ledger::{Standing, State};
-use super::{Script, Source, TABLE, Target, lock};
+use super::{Script, Source, Target, lock};
 use crate::pg;
 use dburl::DbUrl;
 
@@ -39,18 +40,25 @@ pub struct Reversal<'s> {
 /// A database held under sqlx's migration lock while migrations are reverted.
 pub struct Reverter<'s> {
     conn: PgConnection,
+    url: DbUrl,
+    ddl: DdlLimits,
     standing: Standing<'s>,
 }
 
 impl<'s> Reverter<'s> {
     /// Connects to `url`'s database, takes the migration lock (waiting up to `lock_wait`) and
-    /// reads where it stands.
-    pub async fn lock(url: &DbUrl, source: &'s Source, lock_wait: Duration) -> Result<Reverter<'s>> {
+    /// reads where it stands; each down file's statements wait for their table locks within `ddl`.
+    pub async fn lock(
+        url: &DbUrl,
+        source: &'s Source,
+        lock_wait: Duration,
+        ddl: DdlLimits,
+    ) -> Result<Reverter<'s>> {
         let database = url.database();
         let mut conn = pg::connect(url).await?;
         lock::lock(&mut conn, &database, lock_wait).await?;
         let standing = Standing::read(&mut conn, source, &database).await?;
-        Ok(Reverter { conn, standing })
+        Ok(Reverter { conn, url: url.clone(), ddl, standing })
     }
 
     /// The migrations `range` reverts, last applied first, each with its down script; fails
@@ -115,9 +123,8 @@ impl<'s> Reverter<'s> {
 
     /// Reverts one planned migration in its own transaction; returns how long it took.
     pub async fn revert(&mut self, reversal: &Reversal<'s>) -> Result<Duration> {
-        self.conn
-            .revert(TABLE, &reversal.down.migration)
-            .await
+        ddl_lock::run(&mut self.conn, &self.url, reversal.down, Way::Revert, self.ddl)
+            .await?
             .map_err(|err| explain(err, reversal.down, &self.standing.database, Some(reversal.version)))
     }
 

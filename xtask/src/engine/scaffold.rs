@@ -85,6 +85,19 @@ pub fn write_pair(
     Ok((up, down))
 }
 
+/// Writes every file or none; never overwrites.
+pub fn write_all(files: &[(PathBuf, String)]) -> Result<()> {
+    for (i, (path, contents)) in files.iter().enumerate() {
+        if let Err(err) = create(path, contents) {
+            for (written, _) in &files[..i] {
+                let _ = std::fs::remove_file(written);
+            }
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
 fn create(path: &Path, contents: &str) -> Result<()> {
     let mut file = OpenOptions::new()
         .write(true)

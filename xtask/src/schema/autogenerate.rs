@@ -24,6 +24,7 @@ use crate::pg::scratch::with_scratch_databases;
 use crate::project::Project;
 use crate::schema::declared::{self, Declared};
 use crate::schema::diff::{self, Direction};
+use crate::schema::lock_friendly::{self, Part};
 use crate::schema::prove::{self, introspect_after};
 use crate::schema::{self, renames};
 use dburl::DbUrl;
@@ -40,6 +41,9 @@ pub struct Plan {
     pub down: String,
     /// What the up script may destroy, and drops with adds that may be unmarked renames.
     pub warnings: Vec<String>,
+    /// The same change in lock-friendly forms, as consecutive files (one when none is needed),
+    /// proven together.
+    pub parts: Vec<Part>,
 }
 
 /// The migration from `migrations/` to `backend/schema.sql`, proven on scratch databases on
@@ -141,13 +145,19 @@ async fn compare(
     }
     let mut warnings: Vec<String> = up.steps.iter().filter_map(|s| s.loss.clone()).collect();
     warnings.extend(up.hints.iter().cloned());
+    let (up_steps, down_steps) = ([rename_up, up.steps].concat(), [rename_down, down.steps].concat());
+    let existing = from_renamed.tables.keys().cloned().collect();
     let plan = Plan {
-        up: diff::render(&[rename_up, up.steps].concat()),
-        down: diff::render(&[rename_down, down.steps].concat()),
+        up: diff::render(&up_steps),
+        down: diff::render(&down_steps),
         warnings,
+        parts: lock_friendly::split(&up_steps, &down_steps, &existing),
     };
     if with_proof {
         prove::prove(migrated, &plan.up, &plan.down, &from, &to, &declared.shown).await?;
+        if plan.parts.len() != 1 || plan.parts[0].no_transaction {
+            lock_friendly::prove_sequence(migrated, &plan.parts, &from, &to, &declared.shown).await?;
+        }
     }
     Ok(Some(plan))
 }

@@ -16,6 +16,7 @@ pub mod declared;
 pub mod diff;
 pub mod doc;
 pub mod introspect;
+pub mod lock_friendly;
 pub mod prove;
 pub mod renames;
 pub mod sql;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::{Schema, introspect};
-use crate::engine::{Pending, Source};
+use crate::engine::{DdlLimits, Pending, Source};
 use crate::pg;
 use crate::pg::scratch::with_scratch_database;
 use dburl::DbUrl;
@@ -36,7 +36,7 @@ pub async fn schemas_by_version(
             let version = files.version();
             Pending::read(url, source, Some(version), false)
                 .await?
-                .apply(Duration::from_secs(10), |_, _| ())
+                .apply(Duration::from_secs(10), DdlLimits::default(), |_, _| ())
                 .await
                 .with_context(|| format!("cannot build version {version} on a scratch database"))?;
             let mut conn = pg::connect(url).await?;

@@ -792,3 +792,50 @@ fn the_cli_generates_the_revision_that_check_then_accepts() {
         assert!(db.has_table(table), "{table}");
     }
 }
+
+#[test]
+fn changes_to_existing_tables_come_as_lock_friendly_files_that_lint_clean_and_round_trip_on_rows() {
+    let before = "CREATE TABLE action (id int PRIMARY KEY);\n\
+                  CREATE TABLE clip (id int PRIMARY KEY, action_id int, label text, code text);\n";
+    let after = "CREATE TABLE action (id int PRIMARY KEY);\n\
+                 CREATE TABLE clip (id int PRIMARY KEY, action_id int REFERENCES action (id), label text NOT NULL, code text);\n\
+                 CREATE INDEX clip_label_idx ON clip (label);\n\
+                 CREATE TABLE note (id int PRIMARY KEY, clip_id int REFERENCES clip (id));\n\
+                 CREATE INDEX note_clip_idx ON note (clip_id);\n";
+    let sandbox = Sandbox::new(before, after);
+    let plan = block_on(sandbox.autogenerate()).unwrap().expect("a difference");
+    let roles: Vec<&str> = plan.parts.iter().map(|p| p.role.as_str()).collect();
+    assert_eq!(roles, ["main", "index_clip_label_idx", "validate"], "{:#?}", plan.parts);
+
+    let files = xtask::schema::lock_friendly::files(&plan.parts, 2, "tighten_clip", "tighten clip");
+    let migrations = crate::support::Migrations::new();
+    migrations.write("1_initial.up.sql", before);
+    migrations.write("1_initial.down.sql", "DROP TABLE clip;\nDROP TABLE action;\n");
+    let mut linter = xtask::lint::Linter::default();
+    for (name, contents) in &files {
+        migrations.write(name, contents);
+        if name.ends_with(".up.sql") {
+            let findings = linter.lint(name, contents);
+            assert!(findings.is_empty(), "{name}:\n{contents}\n{findings:#?}");
+        }
+    }
+    let (index_file, index_sql) = &files[2];
+    assert!(index_sql.starts_with("-- no-transaction\n"), "{index_file}:\n{index_sql}");
+    assert!(
+        index_sql.contains("SHARE UPDATE EXCLUSIVE on clip") && index_sql.contains("scans the table"),
+        "{index_sql}"
+    );
+    assert!(files[0].1.contains("-- Locks, per statement:"), "{}", files[0].1);
+
+    // On a table with rows, as on a live database.
+    let db = TestDb::new();
+    db.run(&migrations.args(&["migrate", "--target", "1"])).success();
+    db.execute("INSERT INTO action VALUES (1); INSERT INTO clip SELECT g, 1, 'x' || g FROM generate_series(1, 500) g");
+    db.run(&migrations.args(&["migrate"])).success();
+    assert_eq!(db.applied_versions(), [1, 2, 3, 4]);
+    assert_eq!(db.count("SELECT count(*) FROM pg_constraint WHERE NOT convalidated"), 0);
+    db.run(&migrations.args(&["downgrade", "--target", "1", "--no-backup"])).success();
+    assert_eq!(db.applied_versions(), [1]);
+    assert!(!db.has_table("note"));
+    db.run(&migrations.args(&["migrate"])).success();
+}

@@ -9,6 +9,7 @@ const LAYERS: &[&[&str]] = &[
     &["commands"],
     &["flags", "provision", "adopt"],
     &["schema", "backups", "data", "query_data"],
+    &["lint"],
     &["engine"],
     &["pg"],
     &["project", "interrupt", "utc", "exit"],
