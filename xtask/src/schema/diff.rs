@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::sql::{
     all_sequence_options, comment_value, ident, literal, same_base, sequence_options, sequence_type, widens,
 };
-use super::{Column, Constraint, ConstraintKind, Schema, Sequence, Table, View};
+use super::{Column, Constraint, ConstraintKind, Object, Schema, Sequence, Table, View};
 
 /// Which way a script goes. Removing an enum value must be hand-written going up, where rows
 /// may hold it; going down it only undoes a value the up script added.
@@ -154,6 +154,10 @@ struct Differ<'a> {
     hints: Vec<String>,
     /// Tables whose columns are dropped or change type: views reading them must be rebuilt.
     rebuilt_tables: BTreeSet<String>,
+    /// Objects the script creates or re-creates: their comments must be set again.
+    created: BTreeSet<Object>,
+    /// Tables whose declared column order PostgreSQL cannot reproduce in place.
+    reordered: Vec<String>,
 }
 
 impl<'a> Differ<'a> {
@@ -166,6 +170,8 @@ impl<'a> Differ<'a> {
             manual: Vec::new(),
             hints: Vec::new(),
             rebuilt_tables: BTreeSet::new(),
+            created: BTreeSet::new(),
+            reordered: Vec::new(),
         }
     }
 
@@ -177,6 +183,15 @@ impl<'a> Differ<'a> {
         self.functions();
         self.tables();
         self.views();
+        self.comments();
+        if !self.reordered.is_empty() {
+            self.hints.push(format!(
+                "note: PostgreSQL cannot insert a column between existing ones, so new columns of {} \
+                 go at the end, not where backend/schema.sql declares them; queries naming their \
+                 columns do not notice",
+                self.reordered.join(", ")
+            ));
+        }
         Changes { steps: self.script.into_steps(), manual: self.manual, hints: self.hints }
     }
 
@@ -195,10 +210,13 @@ impl<'a> Differ<'a> {
         for (name, (old, new)) in differing(&self.from.enums, &self.to.enums) {
             let type_name = ident(name);
             match (old, new) {
-                (None, Some(labels)) => self.script.types.push(step(format!(
-                    "CREATE TYPE {type_name} AS ENUM ({})",
-                    labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
-                ))),
+                (None, Some(labels)) => {
+                    self.created.insert(Object::Type(name.clone()));
+                    self.script.types.push(step(format!(
+                        "CREATE TYPE {type_name} AS ENUM ({})",
+                        labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
+                    )))
+                }
                 (Some(_), None) => self.script.drop_types.push(step(format!("DROP TYPE {type_name}"))),
                 (Some(old), Some(new)) if is_subsequence(old, new) => {
                     for (i, label) in new.iter().enumerate().filter(|(_, l)| !old.contains(l)) {
@@ -237,6 +255,7 @@ impl<'a> Differ<'a> {
     /// way to drop a value. Fails, as it should, while a row still holds a removed value.
     fn rebuild_enum(&mut self, name: &str, labels: &[String], removed: &[String]) {
         let (from, to) = (self.from, self.to);
+        self.created.insert(Object::Type(name.to_owned()));
         let type_name = ident(name);
         let old_name = format!("{name}_old");
         let loss = format!(
@@ -293,6 +312,7 @@ impl<'a> Differ<'a> {
                 (None, Some(_)) if renamed_new.contains(name.as_str()) => {}
                 (Some(_), None) if renamed_old.contains(name.as_str()) => {}
                 (None, Some(new)) => {
+                    self.created.insert(Object::Sequence(name.clone()));
                     let options = sequence_options(&new.options);
                     let options = if options.is_empty() { options } else { format!(" {options}") };
                     self.script.sequences.push(step(format!(
@@ -397,7 +417,6 @@ impl<'a> Differ<'a> {
     }
 
     fn create_table(&mut self, name: &str, table: &Table) {
-        let script = &mut self.script;
         let mut lines: Vec<String> = table
             .column_order()
             .into_iter()
@@ -408,18 +427,24 @@ impl<'a> Differ<'a> {
             table.constraints.iter().filter(|(_, c)| c.kind != ConstraintKind::ForeignKey).collect();
         inline.sort_by_key(|(name, c)| (c.kind, *name));
         for (constraint, c) in inline {
+            self.created.insert(Object::Constraint(name.to_owned(), constraint.clone()));
+            self.created.insert(Object::Index(constraint.clone()));
             lines.push(format!("    CONSTRAINT {} {}", ident(constraint), c.definition));
         }
+        let script = &mut self.script;
         script.create_tables.push(step(format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"))));
         for (constraint, c) in &table.constraints {
             if c.kind == ConstraintKind::ForeignKey {
+                self.created.insert(Object::Constraint(name.to_owned(), constraint.clone()));
                 script.add_foreign_keys.push(add_constraint(name, constraint, c));
             }
         }
-        for index in table.indexes.values() {
+        for (index_name, index) in &table.indexes {
+            self.created.insert(Object::Index(index_name.clone()));
             script.create_indexes.push(step(index.definition.clone()));
         }
-        for trigger in table.triggers.values() {
+        for (trigger_name, trigger) in &table.triggers {
+            self.created.insert(Object::Trigger(name.to_owned(), trigger_name.clone()));
             script.create_triggers.push(step(trigger.clone()));
         }
         if table.comment.is_some() {
@@ -446,6 +471,12 @@ impl<'a> Differ<'a> {
                 names(&dropped),
                 names(&added)
             ));
+        }
+        let mut in_place: Vec<&str> =
+            old.column_order().into_iter().filter(|c| new.columns.contains_key(*c)).collect();
+        in_place.extend(new.column_order().into_iter().filter(|c| !old.columns.contains_key(*c)));
+        if self.direction == Direction::Up && in_place != new.column_order() {
+            self.reordered.push(name.to_owned());
         }
         for column in &dropped {
             self.rebuilt_tables.insert(name.to_owned());
@@ -483,6 +514,7 @@ impl<'a> Differ<'a> {
                 self.script.drop_triggers.push(step(format!("DROP TRIGGER {} ON {table}", ident(trigger))));
             }
             if let Some(definition) = after {
+                self.created.insert(Object::Trigger(name.to_owned(), trigger.clone()));
                 self.script.create_triggers.push(step(definition.clone()));
             }
         }
@@ -583,6 +615,8 @@ impl<'a> Differ<'a> {
                 bucket.push(drop_constraint(table, name));
             }
             if let Some(c) = after {
+                self.created.insert(Object::Constraint(table.to_owned(), name.clone()));
+                self.created.insert(Object::Index(name.clone()));
                 let bucket = if c.kind == ConstraintKind::ForeignKey {
                     &mut script.add_foreign_keys
                 } else {
@@ -607,9 +641,36 @@ impl<'a> Differ<'a> {
                 script.drop_indexes.push(step(format!("DROP INDEX {}", ident(name))));
             }
             if let Some(index) = after {
+                self.created.insert(Object::Index(name.clone()));
                 script.create_indexes.push(step(index.definition.clone()));
             }
         }
+    }
+
+    /// `COMMENT ON` every object whose comment changes, and again on every object the script
+    /// re-creates (its comment went with the old one). A comment on an object that goes away
+    /// goes with it.
+    fn comments(&mut self) {
+        let (from, to) = (self.from, self.to);
+        let recreated = |object: &Object| {
+            self.created.contains(object)
+                || matches!(object, Object::ViewColumn(view, _) if self.created.contains(&Object::View(view.clone())))
+        };
+        let mut steps = Vec::new();
+        for (target, comment) in &to.comments {
+            if recreated(&comment.object) || from.comments.get(target) != Some(comment) {
+                steps.push(step(format!("COMMENT ON {target} IS {}", literal(&comment.text))));
+            }
+        }
+        for (target, comment) in &from.comments {
+            if !to.comments.contains_key(target)
+                && comment.object.exists_in(to)
+                && !recreated(&comment.object)
+            {
+                steps.push(step(format!("COMMENT ON {target} IS NULL")));
+            }
+        }
+        self.script.comments.extend(steps);
     }
 
     /// Views are dropped and created whole: when they change, when a table they read loses or
@@ -644,6 +705,7 @@ impl<'a> Differ<'a> {
             .filter(|name| rebuilt.contains(name) || !from.views.contains_key(*name))
             .collect();
         for name in dependency_order(&to.views, &created) {
+            self.created.insert(Object::View(name.to_owned()));
             let view = &to.views[name];
             let options = view.options.as_ref().map(|o| format!(" WITH ({o})")).unwrap_or_default();
             self.script.create_views.push(step(format!(

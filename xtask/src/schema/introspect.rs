@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 
 use anyhow::{Context, Result, anyhow};
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::{Connection, Executor, PgConnection, Row};
 
+use super::sql::ident;
 use super::{
-    Column, Constraint, ConstraintKind, Function, Identity, Index, Position, Schema, Sequence,
-    SequenceOptions, Table, View,
+    Column, Comment, Constraint, ConstraintKind, Function, Identity, Index, Object, Position, Schema,
+    Sequence, SequenceOptions, Table, View,
 };
 
 // Every query keeps to `public`, skips sqlx's bookkeeping table, and skips objects that belong
@@ -129,6 +130,45 @@ FROM pg_proc p
 WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')";
 
+// Comments on the objects the differ knows, other than tables and their columns (read with
+// those), each with the `COMMENT ON` target it needs: `kind`, `name`, and `parent` (the table of
+// a constraint or trigger, the view of a column, a function's arguments).
+const COMMENTS: &str = "
+SELECT CASE WHEN d.objsubid > 0 THEN 'view column' WHEN c.relkind = 'i' THEN 'index'
+            WHEN c.relkind = 'S' THEN 'sequence' ELSE 'view' END AS kind,
+       CASE WHEN d.objsubid > 0 THEN a.attname::text ELSE c.relname::text END AS name,
+       CASE WHEN d.objsubid > 0 THEN c.relname::text END AS parent, d.description AS text
+FROM pg_description d
+JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
+WHERE c.relnamespace = 'public'::regnamespace AND (c.relkind IN ('i', 'S', 'v') AND d.objsubid = 0 OR c.relkind = 'v')
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
+  AND NOT EXISTS (SELECT FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid WHERE i.indexrelid = c.oid AND r.relkind <> 'r')
+UNION ALL
+SELECT 'constraint', k.conname::text, c.relname::text, d.description
+FROM pg_description d
+JOIN pg_constraint k ON d.classoid = 'pg_constraint'::regclass AND k.oid = d.objoid
+JOIN pg_class c ON c.oid = k.conrelid
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+UNION ALL
+SELECT 'trigger', g.tgname::text, c.relname::text, d.description
+FROM pg_description d
+JOIN pg_trigger g ON d.classoid = 'pg_trigger'::regclass AND g.oid = d.objoid
+JOIN pg_class c ON c.oid = g.tgrelid
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+UNION ALL
+SELECT 'function', p.proname::text, pg_get_function_identity_arguments(p.oid), d.description
+FROM pg_description d
+JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid
+WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')
+UNION ALL
+SELECT 'type', t.typname::text, NULL, d.description
+FROM pg_description d
+JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid
+WHERE t.typnamespace = 'public'::regnamespace AND t.typtype = 'e'
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')";
+
 // Everything else a schema file could create, so that a difference autogenerate cannot express
 // stops it instead of passing unseen. Comments on tables and columns are read with those.
 const UNSUPPORTED: &str = "
@@ -193,7 +233,11 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
     -- Objects created by the user have OIDs from 16384 up; the rest are the server's own.
     SELECT 'comment on', o.type || ' ' || o.identity, d.description
     FROM pg_description d, pg_identify_object(d.classoid, d.objoid, d.objsubid) o
-    WHERE d.objoid >= 16384 AND o.schema = 'public' AND o.type NOT IN ('table', 'table column')
+    WHERE d.objoid >= 16384 AND o.schema = 'public'
+      AND o.type NOT IN ('table', 'table column', 'index', 'sequence', 'view', 'view column',
+                         'table constraint', 'trigger', 'function', 'procedure')
+      AND NOT (d.classoid = 'pg_type'::regclass
+               AND EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objoid AND t.typtype = 'e'))
 ) AS u(kind, name, detail)";
 
 /// Reads the `public` schema the connection's database has now (inside a transaction, if one
@@ -254,6 +298,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         };
         table(&mut schema, &row)?.constraints.insert(row.try_get("name")?, constraint);
     }
+    canonical_checks(conn, &mut schema).await?;
     for row in fetch(conn, "indexes", INDEXES).await? {
         let definition: String = row.try_get("definition")?;
         let quoted_name: String = row.try_get("quoted_name")?;
@@ -285,6 +330,34 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         };
         schema.functions.insert(format!("{}({})", function.name, function.arguments), function);
     }
+    for row in fetch(conn, "comments", COMMENTS).await? {
+        let kind: String = row.try_get("kind")?;
+        let name: String = row.try_get("name")?;
+        let parent: Option<String> = row.try_get("parent")?;
+        let parent = parent.unwrap_or_default();
+        let (object, target) = match kind.as_str() {
+            "index" => (Object::Index(name.clone()), format!("INDEX {}", ident(&name))),
+            "sequence" => (Object::Sequence(name.clone()), format!("SEQUENCE {}", ident(&name))),
+            "view" => (Object::View(name.clone()), format!("VIEW {}", ident(&name))),
+            "view column" => (
+                Object::ViewColumn(parent.clone(), name.clone()),
+                format!("COLUMN {}.{}", ident(&parent), ident(&name)),
+            ),
+            "constraint" => (
+                Object::Constraint(parent.clone(), name.clone()),
+                format!("CONSTRAINT {} ON {}", ident(&name), ident(&parent)),
+            ),
+            "trigger" => (
+                Object::Trigger(parent.clone(), name.clone()),
+                format!("TRIGGER {} ON {}", ident(&name), ident(&parent)),
+            ),
+            "function" => {
+                (Object::Function(format!("{name}({parent})")), format!("ROUTINE {}({parent})", ident(&name)))
+            }
+            _ => (Object::Type(name.clone()), format!("TYPE {}", ident(&name))),
+        };
+        schema.comments.insert(target, Comment { object, text: row.try_get("text")? });
+    }
     for row in fetch(conn, "other objects", UNSUPPORTED).await? {
         schema.unsupported.insert(row.try_get("key")?, row.try_get("detail")?);
     }
@@ -296,6 +369,57 @@ async fn fetch(conn: &mut PgConnection, what: &str, query: &'static str) -> Resu
         .fetch_all(&mut *conn)
         .await
         .map_err(|err| anyhow!("cannot read the {what} of the schema from the system catalogs: {err}"))
+}
+
+/// Replaces each CHECK's definition by the server's rendering of its own rendering, made on a
+/// scratch copy of the table's columns in a transaction that is rolled back. PostgreSQL's first
+/// rendering does not always reproduce itself (`varchar_col IN ('a', 'b')` comes back with its
+/// casts moved), so a constraint created from the migrations' text and one created from the
+/// declared text would differ in text while meaning the same; rendered twice, both agree.
+async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Result<()> {
+    let mut sql = String::new();
+    let mut checks: Vec<(String, String)> = Vec::new();
+    for (number, (table_name, table)) in schema.tables.iter().enumerate() {
+        let scratch = format!("xtask_check_{number}");
+        let mut copied = false;
+        for (name, check) in table.constraints.iter().filter(|(_, c)| c.kind == ConstraintKind::Check) {
+            if !copied {
+                sql.push_str(&format!("CREATE TEMP TABLE {scratch} (LIKE public.{});\n", ident(table_name)));
+                copied = true;
+            }
+            let definition = check.definition.strip_suffix(" NOT VALID").unwrap_or(&check.definition);
+            sql.push_str(&format!("ALTER TABLE {scratch} ADD CONSTRAINT k{} {definition};\n", checks.len()));
+            checks.push((table_name.clone(), name.clone()));
+        }
+    }
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let mut tx = conn.begin().await?;
+    // A definition that cannot be copied (one calling a function of the table's row type, say)
+    // keeps its first rendering.
+    if tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql))).await.is_err() {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    let rows = sqlx::query(
+        "SELECT substr(k.conname, 2)::int AS i, pg_get_constraintdef(k.oid) AS definition
+         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+         WHERE c.relnamespace = pg_my_temp_schema() AND k.contype = 'c' AND c.relname LIKE 'xtask\\_check\\_%'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.rollback().await?;
+    for row in rows {
+        let i: i32 = row.try_get("i")?;
+        let definition: String = row.try_get("definition")?;
+        let (table, name) = &checks[usize::try_from(i)?];
+        if let Some(check) = schema.tables.get_mut(table).and_then(|t| t.constraints.get_mut(name)) {
+            let not_valid = if check.definition.ends_with(" NOT VALID") { " NOT VALID" } else { "" };
+            check.definition = format!("{definition}{not_valid}");
+        }
+    }
+    Ok(())
 }
 
 /// The table a per-table row belongs to; the tables query has already listed it.

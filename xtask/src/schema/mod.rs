@@ -35,7 +35,10 @@ pub struct Schema {
     pub views: BTreeMap<String, View>,
     /// Functions and procedures, keyed by signature, e.g. `touch(integer)`.
     pub functions: BTreeMap<String, Function>,
-    /// Everything autogenerate cannot change (domains, policies, comments on indexes, ...), as
+    /// Comments on everything but tables and their columns (those belong to the [`Table`]),
+    /// keyed by the `COMMENT ON` target, e.g. `CONSTRAINT t_pkey ON t`.
+    pub comments: BTreeMap<String, Comment>,
+    /// Everything autogenerate cannot change (domains, policies, ...), as
     /// `kind name` to a fingerprint: a difference here needs a hand-written migration.
     pub unsupported: BTreeMap<String, String>,
 }
@@ -66,6 +69,60 @@ pub struct Sequence {
     pub options: SequenceOptions,
     /// `OWNED BY table.column`, which drops it with that column.
     pub owned_by: Option<(String, String)>,
+}
+
+/// A comment on an object other than a table or a table's column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// What it is on, to know whether the object survives a change.
+    pub object: Object,
+    /// The comment.
+    pub text: String,
+}
+
+/// An object that can carry a comment, by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Object {
+    /// An index, including one that backs a constraint.
+    Index(String),
+    /// A table's constraint: table, constraint.
+    Constraint(String, String),
+    /// A table's trigger: table, trigger.
+    Trigger(String, String),
+    /// A view.
+    View(String),
+    /// A view's column: view, column.
+    ViewColumn(String, String),
+    /// A function or procedure, by its key in [`Schema::functions`].
+    Function(String),
+    /// A sequence.
+    Sequence(String),
+    /// An enum type.
+    Type(String),
+}
+
+impl Object {
+    /// Whether `schema` has this object.
+    pub fn exists_in(&self, schema: &Schema) -> bool {
+        match self {
+            Object::Index(name) => schema.tables.values().any(|t| {
+                t.indexes.contains_key(name)
+                    || t.constraints.get(name).is_some_and(|c| {
+                        !matches!(c.kind, ConstraintKind::Check | ConstraintKind::ForeignKey)
+                    })
+            }),
+            Object::Constraint(table, name) => {
+                schema.tables.get(table).is_some_and(|t| t.constraints.contains_key(name))
+            }
+            Object::Trigger(table, name) => {
+                schema.tables.get(table).is_some_and(|t| t.triggers.contains_key(name))
+            }
+            Object::View(name) | Object::ViewColumn(name, _) => schema.views.contains_key(name),
+            Object::Function(key) => schema.functions.contains_key(key),
+            Object::Sequence(name) => schema.sequences.contains_key(name),
+            Object::Type(name) => schema.enums.contains_key(name),
+        }
+    }
 }
 
 /// A table and everything that hangs on it.
@@ -218,6 +275,7 @@ impl Schema {
         }
         compare("view", "", &self.views, &expected.views, &mut out);
         compare("function", "", &self.functions, &expected.functions, &mut out);
+        compare("comment on", "", &self.comments, &expected.comments, &mut out);
         compare("", "", &self.unsupported, &expected.unsupported, &mut out);
         out
     }

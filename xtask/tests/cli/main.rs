@@ -2,6 +2,7 @@
 //! in its own freshly created database that is dropped afterwards.
 
 mod autogenerate;
+mod autogenerate_cases;
 mod backup;
 mod connection;
 mod downgrade;
