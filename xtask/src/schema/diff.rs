@@ -179,6 +179,8 @@ impl<'a> Differ<'a> {
     fn run(mut self) -> Changes {
         self.unsupported();
         self.enums();
+        self.domains();
+        self.composites();
         self.sequences();
         self.functions();
         self.tables();
@@ -678,11 +680,15 @@ impl<'a> Differ<'a> {
     /// rebuilt. So this runs last, once every table has said whether it is rebuilt.
     fn views(&mut self) {
         let (from, to) = (self.from, self.to);
+        // A materialized view's indexes change alone; anything else rebuilds it.
+        let same_query = |a: &View, b: &View| {
+            a.definition == b.definition && a.options == b.options && a.materialized == b.materialized
+        };
         let mut rebuilt: BTreeSet<&str> = BTreeSet::new();
         loop {
             let before = rebuilt.len();
             for (name, view) in &from.views {
-                let stale = to.views.get(name) != Some(view)
+                let stale = to.views.get(name).is_none_or(|new| !same_query(view, new))
                     || view
                         .depends_on
                         .iter()
@@ -696,7 +702,23 @@ impl<'a> Differ<'a> {
             }
         }
         for name in dependency_order(&from.views, &rebuilt).into_iter().rev() {
-            self.script.drop_views.push(step(format!("DROP VIEW {}", ident(name))));
+            let kind = if from.views[name].materialized.is_some() { "MATERIALIZED VIEW" } else { "VIEW" };
+            self.script.drop_views.push(step(format!("DROP {kind} {}", ident(name))));
+        }
+        for (name, old) in &from.views {
+            let Some(new) = to.views.get(name) else { continue };
+            if rebuilt.contains(name.as_str()) || old.indexes == new.indexes {
+                continue;
+            }
+            for (index, (before, after)) in differing(&old.indexes, &new.indexes) {
+                if before.is_some() {
+                    self.script.drop_indexes.push(step(format!("DROP INDEX {}", ident(index))));
+                }
+                if let Some(after) = after {
+                    self.created.insert(Object::Index(index.clone()));
+                    self.script.create_indexes.push(step(after.definition.clone()));
+                }
+            }
         }
         let created: BTreeSet<&str> = to
             .views
@@ -706,13 +728,114 @@ impl<'a> Differ<'a> {
             .collect();
         for name in dependency_order(&to.views, &created) {
             self.created.insert(Object::View(name.to_owned()));
+            self.created.insert(Object::Materialized(name.to_owned()));
             let view = &to.views[name];
             let options = view.options.as_ref().map(|o| format!(" WITH ({o})")).unwrap_or_default();
-            self.script.create_views.push(step(format!(
-                "CREATE VIEW {}{options} AS\n{}",
-                ident(name),
-                view.definition
-            )));
+            let sql = match view.materialized {
+                None => format!("CREATE VIEW {}{options} AS\n{}", ident(name), view.definition),
+                Some(populated) => format!(
+                    "CREATE MATERIALIZED VIEW {}{options} AS\n{}\nWITH {}DATA",
+                    ident(name),
+                    view.definition,
+                    if populated { "" } else { "NO " }
+                ),
+            };
+            self.script.create_views.push(step(sql));
+            for (index, definition) in &view.indexes {
+                self.created.insert(Object::Index(index.clone()));
+                self.script.create_views.push(step(definition.definition.clone()));
+            }
+        }
+    }
+
+    fn domains(&mut self) {
+        for (name, (old, new)) in differing(&self.from.domains, &self.to.domains) {
+            let domain = ident(name);
+            match (old, new) {
+                (None, Some(new)) => {
+                    self.created.insert(Object::Type(name.clone()));
+                    let default = new.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
+                    let not_null = if new.not_null { " NOT NULL" } else { "" };
+                    self.script.types.push(step(format!("CREATE DOMAIN {domain} AS {}{default}{not_null}", new.base)));
+                    for (constraint, definition) in &new.constraints {
+                        self.script.types.push(step(format!(
+                            "ALTER DOMAIN {domain} ADD CONSTRAINT {} {definition}",
+                            ident(constraint)
+                        )));
+                    }
+                }
+                (Some(_), None) => self.script.drop_types.push(step(format!("DROP DOMAIN {domain}"))),
+                (Some(old), Some(new)) if old.base != new.base => self.manual.push(format!(
+                    "domain {name} changes its base type from {} to {}, which PostgreSQL cannot alter in place",
+                    old.base, new.base
+                )),
+                (Some(old), Some(new)) => {
+                    let steps = &mut self.script.types;
+                    if old.default != new.default {
+                        steps.push(step(match &new.default {
+                            Some(default) => format!("ALTER DOMAIN {domain} SET DEFAULT {default}"),
+                            None => format!("ALTER DOMAIN {domain} DROP DEFAULT"),
+                        }));
+                    }
+                    if old.not_null != new.not_null {
+                        let verb = if new.not_null { "SET" } else { "DROP" };
+                        steps.push(step(format!("ALTER DOMAIN {domain} {verb} NOT NULL")));
+                    }
+                    let changed = differing(&old.constraints, &new.constraints);
+                    for (constraint, _) in changed.iter().filter(|(_, (before, _))| before.is_some()) {
+                        steps.push(step(format!("ALTER DOMAIN {domain} DROP CONSTRAINT {}", ident(constraint))));
+                    }
+                    for (constraint, (_, after)) in &changed {
+                        if let Some(definition) = after {
+                            steps.push(step(format!(
+                                "ALTER DOMAIN {domain} ADD CONSTRAINT {} {definition}",
+                                ident(constraint)
+                            )));
+                        }
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    fn composites(&mut self) {
+        for (name, (old, new)) in differing(&self.from.composites, &self.to.composites) {
+            let type_name = ident(name);
+            match (old, new) {
+                (None, Some(new)) => {
+                    self.created.insert(Object::Type(name.clone()));
+                    let attributes: Vec<String> =
+                        new.iter().map(|(a, t)| format!("{} {t}", ident(a))).collect();
+                    self.script
+                        .types
+                        .push(step(format!("CREATE TYPE {type_name} AS ({})", attributes.join(", "))));
+                }
+                (Some(_), None) => self.script.drop_types.push(step(format!("DROP TYPE {type_name}"))),
+                (Some(old), Some(new)) => {
+                    let old_map: BTreeMap<&String, &String> = old.iter().map(|(a, t)| (a, t)).collect();
+                    let new_map: BTreeMap<&String, &String> = new.iter().map(|(a, t)| (a, t)).collect();
+                    let mut actions = Vec::new();
+                    for (attribute, _) in old.iter().filter(|(a, _)| !new_map.contains_key(a)) {
+                        actions.push(format!("DROP ATTRIBUTE {}", ident(attribute)));
+                    }
+                    for (attribute, data_type) in new {
+                        match old_map.get(attribute) {
+                            None => actions.push(format!("ADD ATTRIBUTE {} {data_type}", ident(attribute))),
+                            Some(before) if *before != data_type => {
+                                actions.push(format!("ALTER ATTRIBUTE {} TYPE {data_type}", ident(attribute)))
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    // CASCADE carries the change into typed tables (`CREATE TABLE ... OF type`).
+                    self.script.types.push(lossy(
+                        format!("ALTER TYPE {type_name} {} CASCADE", actions.join(", ")),
+                        format!("changes the attributes of type {name}, in every value that uses it"),
+                    ));
+                }
+                (None, None) => {}
+            }
         }
     }
 }
@@ -1051,6 +1174,8 @@ mod tests {
     fn views_are_rebuilt_in_dependency_order_when_a_column_under_them_changes() {
         let mut from = two_tables();
         let view = |def: &str, deps: &[&str]| View {
+            materialized: None,
+            indexes: BTreeMap::new(),
             definition: def.into(),
             options: None,
             depends_on: deps.iter().map(|d| d.to_string()).collect(),

@@ -1,7 +1,7 @@
 //! Reads a database's `public` schema from the system catalogs: one query per kind of object,
 //! whatever the number of tables, each definition in the server's normalized text.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, anyhow};
 use sqlx::postgres::PgRow;
@@ -9,7 +9,7 @@ use sqlx::{Connection, Executor, PgConnection, Row};
 
 use super::sql::ident;
 use super::{
-    Column, Comment, Constraint, ConstraintKind, Function, Identity, Index, Object, Position, Schema,
+    Column, Comment, Constraint, ConstraintKind, Domain, Function, Identity, Index, Object, Position, Schema,
     Sequence, SequenceOptions, Table, View,
 };
 
@@ -101,6 +101,32 @@ WHERE NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = x.indrelid AND 
     of_tables!()
 );
 
+const MATERIALIZED_INDEXES: &str = "
+SELECT c.relname::text AS table_name, i.relname::text AS name, pg_get_indexdef(i.oid) AS definition,
+       quote_ident(i.relname) AS quoted_name
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class c ON c.oid = x.indrelid
+WHERE c.relkind = 'm' AND c.relnamespace = 'public'::regnamespace";
+
+const DOMAINS: &str = "
+SELECT t.typname::text AS name, format_type(t.typbasetype, t.typtypmod) AS base,
+       pg_get_expr(t.typdefaultbin, 0) AS default_value, t.typnotnull AS not_null,
+       coalesce((SELECT array_agg(k.conname::text ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid), '{}') AS names,
+       coalesce((SELECT array_agg(pg_get_constraintdef(k.oid) ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid), '{}') AS definitions
+FROM pg_type t
+WHERE t.typtype = 'd' AND t.typnamespace = 'public'::regnamespace
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')";
+
+const COMPOSITES: &str = "
+SELECT c.relname::text AS name,
+       array_agg(a.attname::text ORDER BY a.attnum) AS names,
+       array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types
+FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relkind = 'c' AND c.relnamespace = 'public'::regnamespace
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
+GROUP BY c.relname";
+
 const TRIGGERS: &str = concat!(
     "
 SELECT c.relname::text AS table_name, g.tgname::text AS name, pg_get_triggerdef(g.oid) AS definition
@@ -112,6 +138,7 @@ WHERE NOT g.tgisinternal AND ",
 
 const VIEWS: &str = "
 SELECT c.relname::text AS name, pg_get_viewdef(c.oid, true) AS definition,
+       CASE WHEN c.relkind = 'm' THEN c.relispopulated END AS materialized,
        array_to_string(c.reloptions, ', ') AS options,
        ARRAY(SELECT DISTINCT r.relname::text
              FROM pg_rewrite w
@@ -120,7 +147,7 @@ SELECT c.relname::text AS name, pg_get_viewdef(c.oid, true) AS definition,
              JOIN pg_class r ON r.oid = d.refobjid
              WHERE w.ev_class = c.oid AND r.oid <> c.oid AND r.relnamespace = c.relnamespace) AS depends_on
 FROM pg_class c
-WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace
+WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
 const FUNCTIONS: &str = "
@@ -135,15 +162,15 @@ WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
 // a constraint or trigger, the view of a column, a function's arguments).
 const COMMENTS: &str = "
 SELECT CASE WHEN d.objsubid > 0 THEN 'view column' WHEN c.relkind = 'i' THEN 'index'
-            WHEN c.relkind = 'S' THEN 'sequence' ELSE 'view' END AS kind,
+            WHEN c.relkind = 'S' THEN 'sequence' WHEN c.relkind = 'm' THEN 'materialized view' ELSE 'view' END AS kind,
        CASE WHEN d.objsubid > 0 THEN a.attname::text ELSE c.relname::text END AS name,
        CASE WHEN d.objsubid > 0 THEN c.relname::text END AS parent, d.description AS text
 FROM pg_description d
 JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
-WHERE c.relnamespace = 'public'::regnamespace AND (c.relkind IN ('i', 'S', 'v') AND d.objsubid = 0 OR c.relkind = 'v')
+WHERE c.relnamespace = 'public'::regnamespace AND (c.relkind IN ('i', 'S', 'v', 'm') AND d.objsubid = 0 OR c.relkind IN ('v', 'm'))
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
-  AND NOT EXISTS (SELECT FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid WHERE i.indexrelid = c.oid AND r.relkind <> 'r')
+  AND NOT EXISTS (SELECT FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid WHERE i.indexrelid = c.oid AND r.relkind NOT IN ('r', 'm'))
 UNION ALL
 SELECT 'constraint', k.conname::text, c.relname::text, d.description
 FROM pg_description d
@@ -166,18 +193,17 @@ UNION ALL
 SELECT 'type', t.typname::text, NULL, d.description
 FROM pg_description d
 JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid
-WHERE t.typnamespace = 'public'::regnamespace AND t.typtype = 'e'
+WHERE t.typnamespace = 'public'::regnamespace
+  AND (t.typtype IN ('e', 'd') OR EXISTS (SELECT FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')";
 
 // Everything else a schema file could create, so that a difference autogenerate cannot express
 // stops it instead of passing unseen. Comments on tables and columns are read with those.
 const UNSUPPORTED: &str = "
 SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
-    SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' WHEN 'p' THEN 'partitioned table'
-                          WHEN 'f' THEN 'foreign table' ELSE 'composite type' END,
-           c.relname::text, CASE WHEN c.relkind = 'm' THEN pg_get_viewdef(c.oid) END
+    SELECT CASE c.relkind WHEN 'p' THEN 'partitioned table' ELSE 'foreign table' END, c.relname::text, NULL
     FROM pg_class c
-    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('m', 'p', 'f', 'c')
+    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('p', 'f')
       AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
   UNION ALL
     SELECT 'table', name, options FROM (
@@ -193,14 +219,14 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
         WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace) AS t
     WHERE options <> ''
   UNION ALL
-    SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'base type' END,
+    SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'base type' END,
            t.typname::text,
            concat_ws(' ', format_type(t.typbasetype, t.typtypmod), 'default ' || t.typdefault,
                      CASE WHEN t.typnotnull THEN 'not null' END,
                      (SELECT string_agg(pg_get_constraintdef(k.oid), ' ' ORDER BY k.conname)
                       FROM pg_constraint k WHERE k.contypid = t.oid))
     FROM pg_type t
-    WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('b', 'd', 'r') AND t.typcategory <> 'A'
+    WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('b', 'r') AND t.typcategory <> 'A'
       AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')
   UNION ALL
     SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END, p.oid::regprocedure::text, NULL
@@ -235,9 +261,10 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
     FROM pg_description d, pg_identify_object(d.classoid, d.objoid, d.objsubid) o
     WHERE d.objoid >= 16384 AND o.schema = 'public'
       AND o.type NOT IN ('table', 'table column', 'index', 'sequence', 'view', 'view column',
-                         'table constraint', 'trigger', 'function', 'procedure')
+                         'materialized view', 'materialized view column', 'table constraint', 'trigger',
+                         'function', 'procedure', 'domain', 'composite type')
       AND NOT (d.classoid = 'pg_type'::regclass
-               AND EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objoid AND t.typtype = 'e'))
+               AND EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objoid AND t.typtype IN ('e', 'c', 'd')))
 ) AS u(kind, name, detail)";
 
 /// Reads the `public` schema the connection's database has now (inside a transaction, if one
@@ -298,12 +325,8 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         };
         table(&mut schema, &row)?.constraints.insert(row.try_get("name")?, constraint);
     }
-    canonical_checks(conn, &mut schema).await?;
     for row in fetch(conn, "indexes", INDEXES).await? {
-        let definition: String = row.try_get("definition")?;
-        let quoted_name: String = row.try_get("quoted_name")?;
-        let shape = definition.replacen(&format!(" INDEX {quoted_name} ON "), " INDEX ON ", 1);
-        let index = Index { definition, shape };
+        let index = index(&row)?;
         table(&mut schema, &row)?.indexes.insert(row.try_get("name")?, index);
     }
     for row in fetch(conn, "triggers", TRIGGERS).await? {
@@ -315,11 +338,36 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         let options: Option<String> = row.try_get("options")?;
         let depends_on: Vec<String> = row.try_get("depends_on")?;
         let view = View {
+            materialized: row.try_get("materialized")?,
+            indexes: BTreeMap::new(),
             definition: definition.trim_end().trim_end_matches(';').to_owned(),
             options: options.filter(|o| !o.is_empty()),
             depends_on: depends_on.into_iter().collect::<BTreeSet<_>>(),
         };
         schema.views.insert(row.try_get("name")?, view);
+    }
+    for row in fetch(conn, "materialized views' indexes", MATERIALIZED_INDEXES).await? {
+        let name: String = row.try_get("table_name")?;
+        let index = index(&row)?;
+        if let Some(view) = schema.views.get_mut(&name) {
+            view.indexes.insert(row.try_get("name")?, index);
+        }
+    }
+    for row in fetch(conn, "domains", DOMAINS).await? {
+        let names: Vec<String> = row.try_get("names")?;
+        let definitions: Vec<String> = row.try_get("definitions")?;
+        let domain = Domain {
+            base: row.try_get("base")?,
+            default: row.try_get("default_value")?,
+            not_null: row.try_get("not_null")?,
+            constraints: names.into_iter().zip(definitions).collect(),
+        };
+        schema.domains.insert(row.try_get("name")?, domain);
+    }
+    for row in fetch(conn, "composite types", COMPOSITES).await? {
+        let names: Vec<String> = row.try_get("names")?;
+        let types: Vec<String> = row.try_get("types")?;
+        schema.composites.insert(row.try_get("name")?, names.into_iter().zip(types).collect());
     }
     for row in fetch(conn, "functions", FUNCTIONS).await? {
         let function = Function {
@@ -339,6 +387,9 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
             "index" => (Object::Index(name.clone()), format!("INDEX {}", ident(&name))),
             "sequence" => (Object::Sequence(name.clone()), format!("SEQUENCE {}", ident(&name))),
             "view" => (Object::View(name.clone()), format!("VIEW {}", ident(&name))),
+            "materialized view" => {
+                (Object::Materialized(name.clone()), format!("MATERIALIZED VIEW {}", ident(&name)))
+            }
             "view column" => (
                 Object::ViewColumn(parent.clone(), name.clone()),
                 format!("COLUMN {}.{}", ident(&parent), ident(&name)),
@@ -358,6 +409,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         };
         schema.comments.insert(target, Comment { object, text: row.try_get("text")? });
     }
+    canonical_checks(conn, &mut schema).await?;
     for row in fetch(conn, "other objects", UNSUPPORTED).await? {
         schema.unsupported.insert(row.try_get("key")?, row.try_get("detail")?);
     }
@@ -392,7 +444,24 @@ async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Resul
             checks.push((table_name.clone(), name.clone()));
         }
     }
-    if checks.is_empty() {
+    // A domain's are copied onto a domain of the same base type, created in the same transaction.
+    let mut domain_checks: Vec<(String, String)> = Vec::new();
+    for (number, (domain_name, domain)) in schema.domains.iter().enumerate() {
+        if domain.constraints.is_empty() {
+            continue;
+        }
+        let scratch = format!("public.xtask_check_d{number}");
+        sql.push_str(&format!("CREATE DOMAIN {scratch} AS {};\n", domain.base));
+        for (name, definition) in &domain.constraints {
+            let definition = definition.strip_suffix(" NOT VALID").unwrap_or(definition);
+            sql.push_str(&format!(
+                "ALTER DOMAIN {scratch} ADD CONSTRAINT k{} {definition};\n",
+                domain_checks.len()
+            ));
+            domain_checks.push((domain_name.clone(), name.clone()));
+        }
+    }
+    if checks.is_empty() && domain_checks.is_empty() {
         return Ok(());
     }
     let mut tx = conn.begin().await?;
@@ -409,7 +478,23 @@ async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Resul
     )
     .fetch_all(&mut *tx)
     .await?;
+    let domain_rows = sqlx::query(
+        "SELECT substr(k.conname, 2)::int AS i, pg_get_constraintdef(k.oid) AS definition
+         FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid
+         WHERE t.typnamespace = 'public'::regnamespace AND t.typname LIKE 'xtask\\_check\\_d%'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     tx.rollback().await?;
+    for row in domain_rows {
+        let i: i32 = row.try_get("i")?;
+        let definition: String = row.try_get("definition")?;
+        let (domain, name) = &domain_checks[usize::try_from(i)?];
+        if let Some(check) = schema.domains.get_mut(domain).and_then(|d| d.constraints.get_mut(name)) {
+            let not_valid = if check.ends_with(" NOT VALID") { " NOT VALID" } else { "" };
+            *check = format!("{definition}{not_valid}");
+        }
+    }
     for row in rows {
         let i: i32 = row.try_get("i")?;
         let definition: String = row.try_get("definition")?;
@@ -420,6 +505,14 @@ async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Resul
         }
     }
     Ok(())
+}
+
+/// An index row; the name is cut out of the definition (`shape`) to recognise a renamed index.
+fn index(row: &PgRow) -> Result<Index> {
+    let definition: String = row.try_get("definition")?;
+    let quoted_name: String = row.try_get("quoted_name")?;
+    let shape = definition.replacen(&format!(" INDEX {quoted_name} ON "), " INDEX ON ", 1);
+    Ok(Index { definition, shape })
 }
 
 /// The table a per-table row belongs to; the tables query has already listed it.

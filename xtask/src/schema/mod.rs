@@ -27,11 +27,15 @@ pub use introspect::introspect;
 pub struct Schema {
     /// Enum types, each with its labels in order.
     pub enums: BTreeMap<String, Vec<String>>,
+    /// Domains.
+    pub domains: BTreeMap<String, Domain>,
+    /// Composite types, each with its attributes in order: name and type.
+    pub composites: BTreeMap<String, Vec<(String, String)>>,
     /// Sequences, except identity columns' own (those belong to their [`Column`]).
     pub sequences: BTreeMap<String, Sequence>,
     /// Ordinary tables.
     pub tables: BTreeMap<String, Table>,
-    /// Views.
+    /// Views and materialized views.
     pub views: BTreeMap<String, View>,
     /// Functions and procedures, keyed by signature, e.g. `touch(integer)`.
     pub functions: BTreeMap<String, Function>,
@@ -91,13 +95,15 @@ pub enum Object {
     Trigger(String, String),
     /// A view.
     View(String),
+    /// A materialized view.
+    Materialized(String),
     /// A view's column: view, column.
     ViewColumn(String, String),
     /// A function or procedure, by its key in [`Schema::functions`].
     Function(String),
     /// A sequence.
     Sequence(String),
-    /// An enum type.
+    /// An enum, composite type or domain.
     Type(String),
 }
 
@@ -105,6 +111,7 @@ impl Object {
     /// Whether `schema` has this object.
     pub fn exists_in(&self, schema: &Schema) -> bool {
         match self {
+            Object::Index(name) if schema.views.values().any(|v| v.indexes.contains_key(name)) => true,
             Object::Index(name) => schema.tables.values().any(|t| {
                 t.indexes.contains_key(name)
                     || t.constraints.get(name).is_some_and(|c| {
@@ -118,9 +125,14 @@ impl Object {
                 schema.tables.get(table).is_some_and(|t| t.triggers.contains_key(name))
             }
             Object::View(name) | Object::ViewColumn(name, _) => schema.views.contains_key(name),
+            Object::Materialized(name) => schema.views.contains_key(name),
             Object::Function(key) => schema.functions.contains_key(key),
             Object::Sequence(name) => schema.sequences.contains_key(name),
-            Object::Type(name) => schema.enums.contains_key(name),
+            Object::Type(name) => {
+                schema.enums.contains_key(name)
+                    || schema.domains.contains_key(name)
+                    || schema.composites.contains_key(name)
+            }
         }
     }
 }
@@ -228,9 +240,26 @@ pub struct Index {
     pub shape: String,
 }
 
-/// A view.
+/// A domain: a base type with a default, NOT NULL and CHECK constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// `format_type` of the base type.
+    pub base: String,
+    /// `DEFAULT`, as `pg_get_expr` prints it.
+    pub default: Option<String>,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// CHECK constraints by name, in the server's canonical text.
+    pub constraints: BTreeMap<String, String>,
+}
+
+/// A view or a materialized view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct View {
+    /// A materialized view: `Some` with whether it holds data (`WITH DATA`).
+    pub materialized: Option<bool>,
+    /// A materialized view's indexes.
+    pub indexes: BTreeMap<String, Index>,
     /// `pg_get_viewdef`, without the final semicolon.
     pub definition: String,
     /// `WITH (...)` options such as `check_option=local`, if any.
@@ -257,6 +286,8 @@ impl Schema {
     pub fn differences(&self, expected: &Schema) -> Vec<String> {
         let mut out = Vec::new();
         compare("enum", "", &self.enums, &expected.enums, &mut out);
+        compare("domain", "", &self.domains, &expected.domains, &mut out);
+        compare("composite type", "", &self.composites, &expected.composites, &mut out);
         compare("sequence", "", &self.sequences, &expected.sequences, &mut out);
         compare_keys("table", &self.tables, &expected.tables, &mut out);
         for (name, table) in &self.tables {

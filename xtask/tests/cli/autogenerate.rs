@@ -655,9 +655,14 @@ fn what_cannot_be_generated_or_proven_is_refused_with_reasons() {
             &["enum genre loses value 'essay'", "write this migration by hand", "nothing was generated"][..],
         ),
         (
-            "",
             "CREATE DOMAIN positive AS integer CHECK (VALUE > 0);",
-            &["domain positive is only in backend/schema.sql"],
+            "CREATE DOMAIN positive AS bigint CHECK (VALUE > 0);",
+            &["domain positive changes its base type from integer to bigint"],
+        ),
+        (
+            "CREATE TABLE t (a int);",
+            "CREATE TABLE t (a int); ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t USING (a > 0);",
+            &["policy p on t is only in backend/schema.sql", "table t is only in backend/schema.sql"],
         ),
         (
             "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);",
@@ -707,10 +712,16 @@ fn what_cannot_be_generated_or_proven_is_refused_with_reasons() {
 fn a_broken_schema_file_is_explained_with_its_line_and_column() {
     let sandbox = Sandbox::new("SELECT 1;", "CREATE TABLE t (\n  a int,\n  b nosuchtype\n);");
     let err = format!("{:#}", block_on(sandbox.autogenerate()).unwrap_err());
-    assert!(
-        err.starts_with("backend/schema.sql fails at line 3, column 5: type \"nosuchtype\" does not exist"),
-        "{err}"
+    assert!(err.starts_with("backend/schema.sql:3:5: type \"nosuchtype\" does not exist"), "{err}");
+    assert!(block_on(sandbox.leftovers()).is_empty());
+    // A semantic error carries no position: the failing statement is found in its batch.
+    let sandbox = Sandbox::new(
+        "SELECT 1;",
+        "CREATE TABLE a (id int PRIMARY KEY);\n\n-- b points at a table that is not there\nCREATE TABLE b (\n  a_id int REFERENCES nosuch (id)\n);\nCREATE TABLE c (id int);",
     );
+    let err = format!("{:#}", block_on(sandbox.autogenerate()).unwrap_err());
+    assert!(err.starts_with("backend/schema.sql:4: relation \"nosuch\" does not exist"), "{err}");
+    assert!(!err.contains("xag_"), "no scratch database is named: {err}");
     assert!(block_on(sandbox.leftovers()).is_empty());
 }
 
