@@ -392,7 +392,11 @@ impl<'a> Differ<'a> {
                 names(&created)
             ));
         }
-        for name in &dropped {
+        // A partition goes with its parent.
+        let dropped_parent = |name: &String| {
+            from.tables[name].partition_of.as_ref().is_some_and(|(parent, _)| !to.tables.contains_key(parent))
+        };
+        for name in dropped.iter().filter(|name| !dropped_parent(name)) {
             let table = &from.tables[*name];
             // Dropping tables one by one, a foreign key between two of them must go first.
             for (constraint, c) in &table.constraints {
@@ -406,6 +410,16 @@ impl<'a> Differ<'a> {
                 format!("drops table {name} and all its rows"),
             ));
         }
+        // Parents before their partitions.
+        let depth = |name: &String| {
+            let (mut name, mut depth) = (name.clone(), 0);
+            while let Some((parent, _)) = to.tables.get(&name).and_then(|t| t.partition_of.as_ref()) {
+                (name, depth) = (parent.clone(), depth + 1);
+            }
+            depth
+        };
+        let mut created = created;
+        created.sort_by_key(|name| (depth(name), name.as_str()));
         for name in &created {
             self.create_table(name, &to.tables[*name]);
         }
@@ -434,7 +448,20 @@ impl<'a> Differ<'a> {
             lines.push(format!("    CONSTRAINT {} {}", ident(constraint), c.definition));
         }
         let script = &mut self.script;
-        script.create_tables.push(step(format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"))));
+        let partition_by =
+            table.partition_by.as_ref().map(|p| format!(" PARTITION BY {p}")).unwrap_or_default();
+        script.create_tables.push(step(match &table.partition_of {
+            None => format!("CREATE TABLE {} (\n{}\n){partition_by}", ident(name), lines.join(",\n")),
+            Some((parent, bound)) if lines.is_empty() => {
+                format!("CREATE TABLE {} PARTITION OF {} {bound}{partition_by}", ident(name), ident(parent))
+            }
+            Some((parent, bound)) => format!(
+                "CREATE TABLE {} PARTITION OF {} (\n{}\n) {bound}{partition_by}",
+                ident(name),
+                ident(parent),
+                lines.join(",\n")
+            ),
+        }));
         for (constraint, c) in &table.constraints {
             if c.kind == ConstraintKind::ForeignKey {
                 self.created.insert(Object::Constraint(name.to_owned(), constraint.clone()));
@@ -461,6 +488,28 @@ impl<'a> Differ<'a> {
 
     fn alter_table(&mut self, name: &str, old: &Table, new: &Table) {
         let table = ident(name);
+        let parent = |t: &Table| t.partition_of.as_ref().map(|(parent, _)| parent.clone());
+        if old.partition_by != new.partition_by
+            || (old.partition_of.is_some() && new.partition_of.is_some() && parent(old) != parent(new))
+        {
+            self.manual.push(format!(
+                "table {name} changes how it is partitioned, which takes a rebuild: create the new table, \
+                 copy the rows, then drop the old one and rename the new"
+            ));
+            return;
+        }
+        if old.partition_of != new.partition_of {
+            if let Some((parent, _)) = &old.partition_of {
+                self.script
+                    .drop_constraints
+                    .push(step(format!("ALTER TABLE {} DETACH PARTITION {table}", ident(parent))));
+            }
+            if let Some((parent, bound)) = &new.partition_of {
+                self.script
+                    .add_constraints
+                    .push(step(format!("ALTER TABLE {} ATTACH PARTITION {table} {bound}", ident(parent))));
+            }
+        }
         if old.comment != new.comment {
             self.script.comments.push(comment_on_table(name, new.comment.as_deref()));
         }

@@ -37,15 +37,19 @@ WHERE c.relnamespace = 'public'::regnamespace AND d.deptype IS DISTINCT FROM 'i'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
 const TABLES: &str = "
-SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment
+SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+       (SELECT p.relname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent
+        WHERE h.inhrelid = c.oid AND c.relispartition) AS parent,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound
 FROM pg_class c
-WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
+WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
 /// The filter every per-table query shares, on `c`, the table.
 macro_rules! of_tables {
     () => {
-        "c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
+        "c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')"
     };
 }
@@ -70,7 +74,7 @@ LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_depend i ON a.attidentity <> '' AND i.refclassid = 'pg_class'::regclass AND i.refobjid = c.oid
      AND i.refobjsubid = a.attnum AND i.classid = 'pg_class'::regclass AND i.deptype = 'i'
 LEFT JOIN pg_sequence s ON s.seqrelid = i.objid
-WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
+WHERE a.attnum > 0 AND NOT a.attisdropped AND NOT c.relispartition AND ",
     of_tables!()
 );
 
@@ -83,7 +87,7 @@ SELECT c.relname::text AS table_name, k.conname::text AS name, k.contype::text A
 FROM pg_constraint k
 JOIN pg_class c ON c.oid = k.conrelid
 LEFT JOIN pg_class r ON r.oid = k.confrelid
-WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND ",
+WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conislocal AND k.conparentid = 0 AND ",
     of_tables!()
 );
 
@@ -97,6 +101,7 @@ JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class c ON c.oid = x.indrelid
 WHERE NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = x.indrelid AND k.conindid = x.indexrelid
                   AND k.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
   AND ",
     of_tables!()
 );
@@ -132,7 +137,7 @@ const TRIGGERS: &str = concat!(
 SELECT c.relname::text AS table_name, g.tgname::text AS name, pg_get_triggerdef(g.oid) AS definition
 FROM pg_trigger g
 JOIN pg_class c ON c.oid = g.tgrelid
-WHERE NOT g.tgisinternal AND ",
+WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND ",
     of_tables!()
 );
 
@@ -170,19 +175,19 @@ JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
 WHERE c.relnamespace = 'public'::regnamespace AND (c.relkind IN ('i', 'S', 'v', 'm') AND d.objsubid = 0 OR c.relkind IN ('v', 'm'))
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
-  AND NOT EXISTS (SELECT FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid WHERE i.indexrelid = c.oid AND r.relkind NOT IN ('r', 'm'))
+  AND NOT EXISTS (SELECT FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid WHERE i.indexrelid = c.oid AND r.relkind NOT IN ('r', 'p', 'm'))
 UNION ALL
 SELECT 'constraint', k.conname::text, c.relname::text, d.description
 FROM pg_description d
 JOIN pg_constraint k ON d.classoid = 'pg_constraint'::regclass AND k.oid = d.objoid
 JOIN pg_class c ON c.oid = k.conrelid
-WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
 UNION ALL
 SELECT 'trigger', g.tgname::text, c.relname::text, d.description
 FROM pg_description d
 JOIN pg_trigger g ON d.classoid = 'pg_trigger'::regclass AND g.oid = d.objoid
 JOIN pg_class c ON c.oid = g.tgrelid
-WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
 UNION ALL
 SELECT 'function', p.proname::text, pg_get_function_identity_arguments(p.oid), d.description
 FROM pg_description d
@@ -201,9 +206,9 @@ WHERE t.typnamespace = 'public'::regnamespace
 // stops it instead of passing unseen. Comments on tables and columns are read with those.
 const UNSUPPORTED: &str = "
 SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
-    SELECT CASE c.relkind WHEN 'p' THEN 'partitioned table' ELSE 'foreign table' END, c.relname::text, NULL
+    SELECT 'foreign table', c.relname::text, NULL
     FROM pg_class c
-    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('p', 'f')
+    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'f'
       AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
   UNION ALL
     SELECT 'table', name, options FROM (
@@ -212,11 +217,10 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
             CASE WHEN c.relrowsecurity THEN 'row level security' END,
             CASE WHEN c.relforcerowsecurity THEN 'forced row level security' END,
             'with (' || array_to_string(c.reloptions, ', ') || ')',
-            CASE WHEN c.relispartition THEN 'partition ' || pg_get_expr(c.relpartbound, c.oid) END,
             (SELECT 'inherits ' || string_agg(h.inhparent::regclass::text, ', ' ORDER BY h.inhseqno)
-             FROM pg_inherits h WHERE h.inhrelid = c.oid)) AS options
+             FROM pg_inherits h WHERE h.inhrelid = c.oid AND NOT c.relispartition)) AS options
         FROM pg_class c
-        WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace) AS t
+        WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace) AS t
     WHERE options <> ''
   UNION ALL
     SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'base type' END,
@@ -245,7 +249,7 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
   UNION ALL
     SELECT 'trigger', g.tgname || ' on ' || c.relname, pg_get_triggerdef(g.oid)
     FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
-    WHERE NOT g.tgisinternal AND c.relnamespace = 'public'::regnamespace AND c.relkind <> 'r'
+    WHERE NOT g.tgisinternal AND c.relnamespace = 'public'::regnamespace AND c.relkind NOT IN ('r', 'p')
   UNION ALL
     SELECT 'statistics object', s.stxname::text, pg_get_statisticsobjdef(s.oid)
     FROM pg_statistic_ext s WHERE s.stxnamespace = 'public'::regnamespace
@@ -284,7 +288,14 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         schema.sequences.insert(row.try_get("name")?, sequence);
     }
     for row in fetch(conn, "tables", TABLES).await? {
-        let table = Table { comment: row.try_get("comment")?, ..Table::default() };
+        let parent: Option<String> = row.try_get("parent")?;
+        let bound: Option<String> = row.try_get("bound")?;
+        let table = Table {
+            comment: row.try_get("comment")?,
+            partition_by: row.try_get("partition_by")?,
+            partition_of: parent.zip(bound),
+            ..Table::default()
+        };
         schema.tables.insert(row.try_get("name")?, table);
     }
     for row in fetch(conn, "columns", COLUMNS).await? {
@@ -434,7 +445,13 @@ async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Resul
     for (number, (table_name, table)) in schema.tables.iter().enumerate() {
         let scratch = format!("xtask_check_{number}");
         let mut copied = false;
-        for (name, check) in table.constraints.iter().filter(|(_, c)| c.kind == ConstraintKind::Check) {
+        // Only an `ARRAY[...]` (what `IN (...)` becomes) is known to render differently the
+        // second time; the others keep their text, which saves a scratch table each.
+        let checks_here = table
+            .constraints
+            .iter()
+            .filter(|(_, c)| c.kind == ConstraintKind::Check && c.definition.contains("ARRAY["));
+        for (name, check) in checks_here {
             if !copied {
                 sql.push_str(&format!("CREATE TEMP TABLE {scratch} (LIKE public.{});\n", ident(table_name)));
                 copied = true;
@@ -447,7 +464,7 @@ async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Resul
     // A domain's are copied onto a domain of the same base type, created in the same transaction.
     let mut domain_checks: Vec<(String, String)> = Vec::new();
     for (number, (domain_name, domain)) in schema.domains.iter().enumerate() {
-        if domain.constraints.is_empty() {
+        if !domain.constraints.values().any(|c| c.contains("ARRAY[")) {
             continue;
         }
         let scratch = format!("public.xtask_check_d{number}");
@@ -511,6 +528,12 @@ async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Resul
 fn index(row: &PgRow) -> Result<Index> {
     let definition: String = row.try_get("definition")?;
     let quoted_name: String = row.try_get("quoted_name")?;
+    // A partitioned table's index reads `ON ONLY`, which would leave its partitions unindexed.
+    let definition = definition.replacen(
+        &format!(" INDEX {quoted_name} ON ONLY "),
+        &format!(" INDEX {quoted_name} ON "),
+        1,
+    );
     let shape = definition.replacen(&format!(" INDEX {quoted_name} ON "), " INDEX ON ", 1);
     Ok(Index { definition, shape })
 }

@@ -150,6 +150,12 @@ pub struct Table {
     pub triggers: BTreeMap<String, String>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
+    /// For a partitioned table, `pg_get_partkeydef`, e.g. `RANGE (at)`.
+    pub partition_by: Option<String>,
+    /// For a partition, its parent and bound, e.g. `FOR VALUES IN ('eu')` or `DEFAULT`. A
+    /// partition's columns, and what it inherits from its parent's constraints, indexes and
+    /// triggers, belong to the parent and are left out here.
+    pub partition_of: Option<(String, String)>,
 }
 
 impl Table {
