@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of autogenerate on a 1,000-table schema (each table: 6 columns, a primary key, an
-# index and a foreign key) on both sides, the declared side with 10 extra columns:
+# index and a foreign key; see tables() for the other kinds) on both sides, the declared side
+# with 10 extra columns:
 #   1. introspection of both databases plus the diff both ways, building them excluded
 #      (the issue's target: under half a second);
 #   2. the whole `check`: two scratch databases created, built, compared and dropped.
@@ -15,20 +16,29 @@ databases="xtask_bench_migrated xtask_bench_declared"
 source "$(dirname "$0")/common.sh"
 
 # tables FIRST LAST [extra]: CREATE statements for tables tFIRST..tLAST; with `extra`, every
-# hundredth table has one more column.
+# hundredth table has one more column. Every tenth table also has a CHECK on a varchar
+# (`IN (...)`, re-rendered to compare), a column of a domain and a comment on its index; every
+# hundredth a materialized view with an index and a comment.
 tables() {
   for i in $(seq "$1" "$2"); do
     extra=""
     if [ "${3:-}" = extra ] && [ $((i % 100)) -eq 0 ]; then extra=", extra integer"; fi
+    if [ $((i % 10)) -eq 0 ]; then extra="$extra, state varchar(10) CHECK (state IN ('new', 'done')), price money_amount"; fi
     printf 'CREATE TABLE t%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, parent_id bigint REFERENCES t%d (id), name text NOT NULL, amount numeric(12,2), created_at timestamptz NOT NULL DEFAULT now(), note varchar(200)%s);\nCREATE INDEX t%d_parent_id_idx ON t%d (parent_id);\n' \
       "$i" $((i > 1 ? i - 1 : 1)) "$extra" "$i" "$i"
+    if [ $((i % 10)) -eq 0 ]; then printf "COMMENT ON INDEX t%d_parent_id_idx IS 'by parent';\n" "$i"; fi
+    if [ $((i % 100)) -eq 0 ]; then
+      printf "CREATE MATERIALIZED VIEW m%d AS SELECT parent_id, count(*) AS n FROM t%d GROUP BY parent_id;\nCREATE UNIQUE INDEX m%d_parent_id_idx ON m%d (parent_id);\nCOMMENT ON MATERIALIZED VIEW m%d IS 'counts';\n" "$i" "$i" "$i" "$i" "$i"
+    fi
   done
 }
+domain="CREATE DOMAIN money_amount AS numeric(12,2) CHECK (VALUE >= 0);"
 mkdir -p "$work/project/migrations" "$work/project/backend"
 for k in $(seq 1 10); do
-  tables $((k * 100 - 99)) $((k * 100)) > "$work/project/migrations/$(printf %02d "$k")_tables_$k.sql"
+  { if [ "$k" -eq 1 ]; then echo "$domain"; fi; tables $((k * 100 - 99)) $((k * 100)); } \
+    > "$work/project/migrations/$(printf %02d "$k")_tables_$k.sql"
 done
-tables 1 1000 extra > "$work/project/backend/schema.sql"
+{ echo "$domain"; tables 1 1000 extra; } > "$work/project/backend/schema.sql"
 
 for db in $databases; do fresh "$db"; done
 cat "$work"/project/migrations/*.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$server/xtask_bench_migrated"

@@ -15,8 +15,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use sqlx::{Executor, PgConnection};
+use anyhow::{Result, bail};
+use sqlx::{Connection, Executor, PgConnection};
 
 use crate::engine::{self, Source};
 use crate::pg;
@@ -164,9 +164,11 @@ async fn compare(
 
 /// A scratch database migrated to head with sqlx's own machinery, as `migrate` would.
 async fn build_from_migrations(url: &DbUrl, source: &Source) -> Result<PgConnection> {
-    engine::migrate_to_head(url, source, Duration::from_secs(10))
-        .await
-        .context("cannot build the migrations on a scratch database")?;
+    // The scratch database is gone by the time anyone reads the error: name the file only.
+    engine::migrate_to_head(url, source, Duration::from_secs(10)).await.map_err(|err| {
+        let message = format!("{err:#}").replace(&format!("`{}`", url.database()), "the scratch database");
+        anyhow::anyhow!("cannot build the migrations on a scratch database: {message}")
+    })?;
     pg::connect(url).await
 }
 
@@ -174,16 +176,34 @@ async fn build_from_migrations(url: &DbUrl, source: &Source) -> Result<PgConnect
 const BATCH: usize = 100;
 
 /// A scratch database built from the declared schema file, a batch of statements at a time.
+/// When a batch fails, its statements are run again one by one in a transaction that is rolled
+/// back, to point at the failing statement's line: a semantic error (a missing table, an unknown
+/// type) carries no position of its own.
 async fn build_from_file(url: &DbUrl, declared: &Declared) -> Result<PgConnection> {
     let mut conn = pg::connect(url).await?;
     for (start, batch) in declared::batches(&declared.sql, BATCH) {
-        if let Err(err) = conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(batch.clone()))).await {
-            let (message, location) = pg::located(&err, &declared.sql, start);
-            bail!(
-                "{} fails{location}: {message}; fix it (it must build the whole schema on an empty database) and run again",
-                declared.shown
-            );
+        let Err(err) = conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(batch.clone()))).await else {
+            continue;
+        };
+        let (mut err, mut at) = (err, start);
+        let mut tx = conn.begin().await?;
+        for (offset, statement) in declared::batches(&batch, 1) {
+            if let Err(found) = tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(statement))).await {
+                (err, at) = (found, start + offset);
+                break;
+            }
         }
+        tx.rollback().await?;
+        let (message, location) = pg::located(&err, &declared.sql, at);
+        // ` at line L, column C` when the server gave a position, as `L:C`.
+        let location = match location.strip_prefix(" at line ") {
+            Some(place) => place.replace(", column ", ":"),
+            None => declared::line_of(&declared.sql, at).to_string(),
+        };
+        bail!(
+            "{}:{location}: {message}; fix it (it must build the whole schema on an empty database) and run again",
+            declared.shown
+        );
     }
     Ok(conn)
 }

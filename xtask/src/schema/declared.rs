@@ -407,6 +407,15 @@ pub fn batches(sql: &str, size: usize) -> Vec<(usize, String)> {
     batches
 }
 
+/// The 1-based line of the first code at or after character `start` of `sql`: where the
+/// statement that starts there begins, past blank lines and comments.
+pub fn line_of(sql: &str, start: usize) -> usize {
+    let rest: String = sql.chars().skip(start).collect();
+    let first = tokenize(&rest).first().map_or(0, |(line, _, _)| *line);
+    let before = sql.chars().take(start).filter(|&c| c == '\n').count();
+    before + first.max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::sql::{
     all_sequence_options, comment_value, ident, literal, same_base, sequence_options, sequence_type, widens,
 };
-use super::{Column, Constraint, ConstraintKind, Schema, Sequence, Table, View};
+use super::{Column, Constraint, ConstraintKind, Object, Schema, Sequence, Table, View};
 
 /// Which way a script goes. Removing an enum value must be hand-written going up, where rows
 /// may hold it; going down it only undoes a value the up script added.
@@ -154,6 +154,10 @@ struct Differ<'a> {
     hints: Vec<String>,
     /// Tables whose columns are dropped or change type: views reading them must be rebuilt.
     rebuilt_tables: BTreeSet<String>,
+    /// Objects the script creates or re-creates: their comments must be set again.
+    created: BTreeSet<Object>,
+    /// Tables whose declared column order PostgreSQL cannot reproduce in place.
+    reordered: Vec<String>,
 }
 
 impl<'a> Differ<'a> {
@@ -166,6 +170,8 @@ impl<'a> Differ<'a> {
             manual: Vec::new(),
             hints: Vec::new(),
             rebuilt_tables: BTreeSet::new(),
+            created: BTreeSet::new(),
+            reordered: Vec::new(),
         }
     }
 
@@ -173,10 +179,21 @@ impl<'a> Differ<'a> {
     fn run(mut self) -> Changes {
         self.unsupported();
         self.enums();
+        self.domains();
+        self.composites();
         self.sequences();
         self.functions();
         self.tables();
         self.views();
+        self.comments();
+        if !self.reordered.is_empty() {
+            self.hints.push(format!(
+                "note: PostgreSQL cannot insert a column between existing ones, so new columns of {} \
+                 go at the end, not where backend/schema.sql declares them; queries naming their \
+                 columns do not notice",
+                self.reordered.join(", ")
+            ));
+        }
         Changes { steps: self.script.into_steps(), manual: self.manual, hints: self.hints }
     }
 
@@ -195,10 +212,13 @@ impl<'a> Differ<'a> {
         for (name, (old, new)) in differing(&self.from.enums, &self.to.enums) {
             let type_name = ident(name);
             match (old, new) {
-                (None, Some(labels)) => self.script.types.push(step(format!(
-                    "CREATE TYPE {type_name} AS ENUM ({})",
-                    labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
-                ))),
+                (None, Some(labels)) => {
+                    self.created.insert(Object::Type(name.clone()));
+                    self.script.types.push(step(format!(
+                        "CREATE TYPE {type_name} AS ENUM ({})",
+                        labels.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", ")
+                    )))
+                }
                 (Some(_), None) => self.script.drop_types.push(step(format!("DROP TYPE {type_name}"))),
                 (Some(old), Some(new)) if is_subsequence(old, new) => {
                     for (i, label) in new.iter().enumerate().filter(|(_, l)| !old.contains(l)) {
@@ -237,6 +257,7 @@ impl<'a> Differ<'a> {
     /// way to drop a value. Fails, as it should, while a row still holds a removed value.
     fn rebuild_enum(&mut self, name: &str, labels: &[String], removed: &[String]) {
         let (from, to) = (self.from, self.to);
+        self.created.insert(Object::Type(name.to_owned()));
         let type_name = ident(name);
         let old_name = format!("{name}_old");
         let loss = format!(
@@ -293,6 +314,7 @@ impl<'a> Differ<'a> {
                 (None, Some(_)) if renamed_new.contains(name.as_str()) => {}
                 (Some(_), None) if renamed_old.contains(name.as_str()) => {}
                 (None, Some(new)) => {
+                    self.created.insert(Object::Sequence(name.clone()));
                     let options = sequence_options(&new.options);
                     let options = if options.is_empty() { options } else { format!(" {options}") };
                     self.script.sequences.push(step(format!(
@@ -370,7 +392,11 @@ impl<'a> Differ<'a> {
                 names(&created)
             ));
         }
-        for name in &dropped {
+        // A partition goes with its parent.
+        let dropped_parent = |name: &String| {
+            from.tables[name].partition_of.as_ref().is_some_and(|(parent, _)| !to.tables.contains_key(parent))
+        };
+        for name in dropped.iter().filter(|name| !dropped_parent(name)) {
             let table = &from.tables[*name];
             // Dropping tables one by one, a foreign key between two of them must go first.
             for (constraint, c) in &table.constraints {
@@ -384,6 +410,16 @@ impl<'a> Differ<'a> {
                 format!("drops table {name} and all its rows"),
             ));
         }
+        // Parents before their partitions.
+        let depth = |name: &String| {
+            let (mut name, mut depth) = (name.clone(), 0);
+            while let Some((parent, _)) = to.tables.get(&name).and_then(|t| t.partition_of.as_ref()) {
+                (name, depth) = (parent.clone(), depth + 1);
+            }
+            depth
+        };
+        let mut created = created;
+        created.sort_by_key(|name| (depth(name), name.as_str()));
         for name in &created {
             self.create_table(name, &to.tables[*name]);
         }
@@ -397,7 +433,6 @@ impl<'a> Differ<'a> {
     }
 
     fn create_table(&mut self, name: &str, table: &Table) {
-        let script = &mut self.script;
         let mut lines: Vec<String> = table
             .column_order()
             .into_iter()
@@ -408,18 +443,37 @@ impl<'a> Differ<'a> {
             table.constraints.iter().filter(|(_, c)| c.kind != ConstraintKind::ForeignKey).collect();
         inline.sort_by_key(|(name, c)| (c.kind, *name));
         for (constraint, c) in inline {
+            self.created.insert(Object::Constraint(name.to_owned(), constraint.clone()));
+            self.created.insert(Object::Index(constraint.clone()));
             lines.push(format!("    CONSTRAINT {} {}", ident(constraint), c.definition));
         }
-        script.create_tables.push(step(format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"))));
+        let script = &mut self.script;
+        let partition_by =
+            table.partition_by.as_ref().map(|p| format!(" PARTITION BY {p}")).unwrap_or_default();
+        script.create_tables.push(step(match &table.partition_of {
+            None => format!("CREATE TABLE {} (\n{}\n){partition_by}", ident(name), lines.join(",\n")),
+            Some((parent, bound)) if lines.is_empty() => {
+                format!("CREATE TABLE {} PARTITION OF {} {bound}{partition_by}", ident(name), ident(parent))
+            }
+            Some((parent, bound)) => format!(
+                "CREATE TABLE {} PARTITION OF {} (\n{}\n) {bound}{partition_by}",
+                ident(name),
+                ident(parent),
+                lines.join(",\n")
+            ),
+        }));
         for (constraint, c) in &table.constraints {
             if c.kind == ConstraintKind::ForeignKey {
+                self.created.insert(Object::Constraint(name.to_owned(), constraint.clone()));
                 script.add_foreign_keys.push(add_constraint(name, constraint, c));
             }
         }
-        for index in table.indexes.values() {
+        for (index_name, index) in &table.indexes {
+            self.created.insert(Object::Index(index_name.clone()));
             script.create_indexes.push(step(index.definition.clone()));
         }
-        for trigger in table.triggers.values() {
+        for (trigger_name, trigger) in &table.triggers {
+            self.created.insert(Object::Trigger(name.to_owned(), trigger_name.clone()));
             script.create_triggers.push(step(trigger.clone()));
         }
         if table.comment.is_some() {
@@ -434,6 +488,28 @@ impl<'a> Differ<'a> {
 
     fn alter_table(&mut self, name: &str, old: &Table, new: &Table) {
         let table = ident(name);
+        let parent = |t: &Table| t.partition_of.as_ref().map(|(parent, _)| parent.clone());
+        if old.partition_by != new.partition_by
+            || (old.partition_of.is_some() && new.partition_of.is_some() && parent(old) != parent(new))
+        {
+            self.manual.push(format!(
+                "table {name} changes how it is partitioned, which takes a rebuild: create the new table, \
+                 copy the rows, then drop the old one and rename the new"
+            ));
+            return;
+        }
+        if old.partition_of != new.partition_of {
+            if let Some((parent, _)) = &old.partition_of {
+                self.script
+                    .drop_constraints
+                    .push(step(format!("ALTER TABLE {} DETACH PARTITION {table}", ident(parent))));
+            }
+            if let Some((parent, bound)) = &new.partition_of {
+                self.script
+                    .add_constraints
+                    .push(step(format!("ALTER TABLE {} ATTACH PARTITION {table} {bound}", ident(parent))));
+            }
+        }
         if old.comment != new.comment {
             self.script.comments.push(comment_on_table(name, new.comment.as_deref()));
         }
@@ -446,6 +522,12 @@ impl<'a> Differ<'a> {
                 names(&dropped),
                 names(&added)
             ));
+        }
+        let mut in_place: Vec<&str> =
+            old.column_order().into_iter().filter(|c| new.columns.contains_key(*c)).collect();
+        in_place.extend(new.column_order().into_iter().filter(|c| !old.columns.contains_key(*c)));
+        if self.direction == Direction::Up && in_place != new.column_order() {
+            self.reordered.push(name.to_owned());
         }
         for column in &dropped {
             self.rebuilt_tables.insert(name.to_owned());
@@ -483,6 +565,7 @@ impl<'a> Differ<'a> {
                 self.script.drop_triggers.push(step(format!("DROP TRIGGER {} ON {table}", ident(trigger))));
             }
             if let Some(definition) = after {
+                self.created.insert(Object::Trigger(name.to_owned(), trigger.clone()));
                 self.script.create_triggers.push(step(definition.clone()));
             }
         }
@@ -583,6 +666,8 @@ impl<'a> Differ<'a> {
                 bucket.push(drop_constraint(table, name));
             }
             if let Some(c) = after {
+                self.created.insert(Object::Constraint(table.to_owned(), name.clone()));
+                self.created.insert(Object::Index(name.clone()));
                 let bucket = if c.kind == ConstraintKind::ForeignKey {
                     &mut script.add_foreign_keys
                 } else {
@@ -607,9 +692,36 @@ impl<'a> Differ<'a> {
                 script.drop_indexes.push(step(format!("DROP INDEX {}", ident(name))));
             }
             if let Some(index) = after {
+                self.created.insert(Object::Index(name.clone()));
                 script.create_indexes.push(step(index.definition.clone()));
             }
         }
+    }
+
+    /// `COMMENT ON` every object whose comment changes, and again on every object the script
+    /// re-creates (its comment went with the old one). A comment on an object that goes away
+    /// goes with it.
+    fn comments(&mut self) {
+        let (from, to) = (self.from, self.to);
+        let recreated = |object: &Object| {
+            self.created.contains(object)
+                || matches!(object, Object::ViewColumn(view, _) if self.created.contains(&Object::View(view.clone())))
+        };
+        let mut steps = Vec::new();
+        for (target, comment) in &to.comments {
+            if recreated(&comment.object) || from.comments.get(target) != Some(comment) {
+                steps.push(step(format!("COMMENT ON {target} IS {}", literal(&comment.text))));
+            }
+        }
+        for (target, comment) in &from.comments {
+            if !to.comments.contains_key(target)
+                && comment.object.exists_in(to)
+                && !recreated(&comment.object)
+            {
+                steps.push(step(format!("COMMENT ON {target} IS NULL")));
+            }
+        }
+        self.script.comments.extend(steps);
     }
 
     /// Views are dropped and created whole: when they change, when a table they read loses or
@@ -617,11 +729,15 @@ impl<'a> Differ<'a> {
     /// rebuilt. So this runs last, once every table has said whether it is rebuilt.
     fn views(&mut self) {
         let (from, to) = (self.from, self.to);
+        // A materialized view's indexes change alone; anything else rebuilds it.
+        let same_query = |a: &View, b: &View| {
+            a.definition == b.definition && a.options == b.options && a.materialized == b.materialized
+        };
         let mut rebuilt: BTreeSet<&str> = BTreeSet::new();
         loop {
             let before = rebuilt.len();
             for (name, view) in &from.views {
-                let stale = to.views.get(name) != Some(view)
+                let stale = to.views.get(name).is_none_or(|new| !same_query(view, new))
                     || view
                         .depends_on
                         .iter()
@@ -635,7 +751,23 @@ impl<'a> Differ<'a> {
             }
         }
         for name in dependency_order(&from.views, &rebuilt).into_iter().rev() {
-            self.script.drop_views.push(step(format!("DROP VIEW {}", ident(name))));
+            let kind = if from.views[name].materialized.is_some() { "MATERIALIZED VIEW" } else { "VIEW" };
+            self.script.drop_views.push(step(format!("DROP {kind} {}", ident(name))));
+        }
+        for (name, old) in &from.views {
+            let Some(new) = to.views.get(name) else { continue };
+            if rebuilt.contains(name.as_str()) || old.indexes == new.indexes {
+                continue;
+            }
+            for (index, (before, after)) in differing(&old.indexes, &new.indexes) {
+                if before.is_some() {
+                    self.script.drop_indexes.push(step(format!("DROP INDEX {}", ident(index))));
+                }
+                if let Some(after) = after {
+                    self.created.insert(Object::Index(index.clone()));
+                    self.script.create_indexes.push(step(after.definition.clone()));
+                }
+            }
         }
         let created: BTreeSet<&str> = to
             .views
@@ -644,13 +776,115 @@ impl<'a> Differ<'a> {
             .filter(|name| rebuilt.contains(name) || !from.views.contains_key(*name))
             .collect();
         for name in dependency_order(&to.views, &created) {
+            self.created.insert(Object::View(name.to_owned()));
+            self.created.insert(Object::Materialized(name.to_owned()));
             let view = &to.views[name];
             let options = view.options.as_ref().map(|o| format!(" WITH ({o})")).unwrap_or_default();
-            self.script.create_views.push(step(format!(
-                "CREATE VIEW {}{options} AS\n{}",
-                ident(name),
-                view.definition
-            )));
+            let sql = match view.materialized {
+                None => format!("CREATE VIEW {}{options} AS\n{}", ident(name), view.definition),
+                Some(populated) => format!(
+                    "CREATE MATERIALIZED VIEW {}{options} AS\n{}\nWITH {}DATA",
+                    ident(name),
+                    view.definition,
+                    if populated { "" } else { "NO " }
+                ),
+            };
+            self.script.create_views.push(step(sql));
+            for (index, definition) in &view.indexes {
+                self.created.insert(Object::Index(index.clone()));
+                self.script.create_views.push(step(definition.definition.clone()));
+            }
+        }
+    }
+
+    fn domains(&mut self) {
+        for (name, (old, new)) in differing(&self.from.domains, &self.to.domains) {
+            let domain = ident(name);
+            match (old, new) {
+                (None, Some(new)) => {
+                    self.created.insert(Object::Type(name.clone()));
+                    let default = new.default.as_ref().map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
+                    let not_null = if new.not_null { " NOT NULL" } else { "" };
+                    self.script.types.push(step(format!("CREATE DOMAIN {domain} AS {}{default}{not_null}", new.base)));
+                    for (constraint, definition) in &new.constraints {
+                        self.script.types.push(step(format!(
+                            "ALTER DOMAIN {domain} ADD CONSTRAINT {} {definition}",
+                            ident(constraint)
+                        )));
+                    }
+                }
+                (Some(_), None) => self.script.drop_types.push(step(format!("DROP DOMAIN {domain}"))),
+                (Some(old), Some(new)) if old.base != new.base => self.manual.push(format!(
+                    "domain {name} changes its base type from {} to {}, which PostgreSQL cannot alter in place",
+                    old.base, new.base
+                )),
+                (Some(old), Some(new)) => {
+                    let steps = &mut self.script.types;
+                    if old.default != new.default {
+                        steps.push(step(match &new.default {
+                            Some(default) => format!("ALTER DOMAIN {domain} SET DEFAULT {default}"),
+                            None => format!("ALTER DOMAIN {domain} DROP DEFAULT"),
+                        }));
+                    }
+                    if old.not_null != new.not_null {
+                        let verb = if new.not_null { "SET" } else { "DROP" };
+                        steps.push(step(format!("ALTER DOMAIN {domain} {verb} NOT NULL")));
+                    }
+                    let changed = differing(&old.constraints, &new.constraints);
+                    for (constraint, _) in changed.iter().filter(|(_, (before, _))| before.is_some()) {
+                        steps.push(step(format!("ALTER DOMAIN {domain} DROP CONSTRAINT {}", ident(constraint))));
+                    }
+                    for (constraint, (_, after)) in &changed {
+                        if let Some(definition) = after {
+                            steps.push(step(format!(
+                                "ALTER DOMAIN {domain} ADD CONSTRAINT {} {definition}",
+                                ident(constraint)
+                            )));
+                        }
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    fn composites(&mut self) {
+        for (name, (old, new)) in differing(&self.from.composites, &self.to.composites) {
+            let type_name = ident(name);
+            match (old, new) {
+                (None, Some(new)) => {
+                    self.created.insert(Object::Type(name.clone()));
+                    let attributes: Vec<String> =
+                        new.iter().map(|(a, t)| format!("{} {t}", ident(a))).collect();
+                    self.script
+                        .types
+                        .push(step(format!("CREATE TYPE {type_name} AS ({})", attributes.join(", "))));
+                }
+                (Some(_), None) => self.script.drop_types.push(step(format!("DROP TYPE {type_name}"))),
+                (Some(old), Some(new)) => {
+                    let old_map: BTreeMap<&String, &String> = old.iter().map(|(a, t)| (a, t)).collect();
+                    let new_map: BTreeMap<&String, &String> = new.iter().map(|(a, t)| (a, t)).collect();
+                    let mut actions = Vec::new();
+                    for (attribute, _) in old.iter().filter(|(a, _)| !new_map.contains_key(a)) {
+                        actions.push(format!("DROP ATTRIBUTE {}", ident(attribute)));
+                    }
+                    for (attribute, data_type) in new {
+                        match old_map.get(attribute) {
+                            None => actions.push(format!("ADD ATTRIBUTE {} {data_type}", ident(attribute))),
+                            Some(before) if *before != data_type => {
+                                actions.push(format!("ALTER ATTRIBUTE {} TYPE {data_type}", ident(attribute)))
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    // CASCADE carries the change into typed tables (`CREATE TABLE ... OF type`).
+                    self.script.types.push(lossy(
+                        format!("ALTER TYPE {type_name} {} CASCADE", actions.join(", ")),
+                        format!("changes the attributes of type {name}, in every value that uses it"),
+                    ));
+                }
+                (None, None) => {}
+            }
         }
     }
 }
@@ -989,6 +1223,8 @@ mod tests {
     fn views_are_rebuilt_in_dependency_order_when_a_column_under_them_changes() {
         let mut from = two_tables();
         let view = |def: &str, deps: &[&str]| View {
+            materialized: None,
+            indexes: BTreeMap::new(),
             definition: def.into(),
             options: None,
             depends_on: deps.iter().map(|d| d.to_string()).collect(),

@@ -1,15 +1,16 @@
 //! Reads a database's `public` schema from the system catalogs: one query per kind of object,
 //! whatever the number of tables, each definition in the server's normalized text.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, anyhow};
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::{Connection, Executor, PgConnection, Row};
 
+use super::sql::ident;
 use super::{
-    Column, Constraint, ConstraintKind, Function, Identity, Index, Position, Schema, Sequence,
-    SequenceOptions, Table, View,
+    Column, Comment, Constraint, ConstraintKind, Domain, Function, Identity, Index, Object, Position, Schema,
+    Sequence, SequenceOptions, Table, View,
 };
 
 // Every query keeps to `public`, skips sqlx's bookkeeping table, and skips objects that belong
@@ -36,15 +37,19 @@ WHERE c.relnamespace = 'public'::regnamespace AND d.deptype IS DISTINCT FROM 'i'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
 const TABLES: &str = "
-SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment
+SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
+       (SELECT p.relname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent
+        WHERE h.inhrelid = c.oid AND c.relispartition) AS parent,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound
 FROM pg_class c
-WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
+WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
 /// The filter every per-table query shares, on `c`, the table.
 macro_rules! of_tables {
     () => {
-        "c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
+        "c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')"
     };
 }
@@ -69,7 +74,7 @@ LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_depend i ON a.attidentity <> '' AND i.refclassid = 'pg_class'::regclass AND i.refobjid = c.oid
      AND i.refobjsubid = a.attnum AND i.classid = 'pg_class'::regclass AND i.deptype = 'i'
 LEFT JOIN pg_sequence s ON s.seqrelid = i.objid
-WHERE a.attnum > 0 AND NOT a.attisdropped AND ",
+WHERE a.attnum > 0 AND NOT a.attisdropped AND NOT c.relispartition AND ",
     of_tables!()
 );
 
@@ -82,7 +87,7 @@ SELECT c.relname::text AS table_name, k.conname::text AS name, k.contype::text A
 FROM pg_constraint k
 JOIN pg_class c ON c.oid = k.conrelid
 LEFT JOIN pg_class r ON r.oid = k.confrelid
-WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND ",
+WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND k.conislocal AND k.conparentid = 0 AND ",
     of_tables!()
 );
 
@@ -96,21 +101,49 @@ JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class c ON c.oid = x.indrelid
 WHERE NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = x.indrelid AND k.conindid = x.indexrelid
                   AND k.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
   AND ",
     of_tables!()
 );
+
+const MATERIALIZED_INDEXES: &str = "
+SELECT c.relname::text AS table_name, i.relname::text AS name, pg_get_indexdef(i.oid) AS definition,
+       quote_ident(i.relname) AS quoted_name
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class c ON c.oid = x.indrelid
+WHERE c.relkind = 'm' AND c.relnamespace = 'public'::regnamespace";
+
+const DOMAINS: &str = "
+SELECT t.typname::text AS name, format_type(t.typbasetype, t.typtypmod) AS base,
+       pg_get_expr(t.typdefaultbin, 0) AS default_value, t.typnotnull AS not_null,
+       coalesce((SELECT array_agg(k.conname::text ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid), '{}') AS names,
+       coalesce((SELECT array_agg(pg_get_constraintdef(k.oid) ORDER BY k.conname) FROM pg_constraint k WHERE k.contypid = t.oid), '{}') AS definitions
+FROM pg_type t
+WHERE t.typtype = 'd' AND t.typnamespace = 'public'::regnamespace
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')";
+
+const COMPOSITES: &str = "
+SELECT c.relname::text AS name,
+       array_agg(a.attname::text ORDER BY a.attnum) AS names,
+       array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types
+FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relkind = 'c' AND c.relnamespace = 'public'::regnamespace
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
+GROUP BY c.relname";
 
 const TRIGGERS: &str = concat!(
     "
 SELECT c.relname::text AS table_name, g.tgname::text AS name, pg_get_triggerdef(g.oid) AS definition
 FROM pg_trigger g
 JOIN pg_class c ON c.oid = g.tgrelid
-WHERE NOT g.tgisinternal AND ",
+WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND ",
     of_tables!()
 );
 
 const VIEWS: &str = "
 SELECT c.relname::text AS name, pg_get_viewdef(c.oid, true) AS definition,
+       CASE WHEN c.relkind = 'm' THEN c.relispopulated END AS materialized,
        array_to_string(c.reloptions, ', ') AS options,
        ARRAY(SELECT DISTINCT r.relname::text
              FROM pg_rewrite w
@@ -119,7 +152,7 @@ SELECT c.relname::text AS name, pg_get_viewdef(c.oid, true) AS definition,
              JOIN pg_class r ON r.oid = d.refobjid
              WHERE w.ev_class = c.oid AND r.oid <> c.oid AND r.relnamespace = c.relnamespace) AS depends_on
 FROM pg_class c
-WHERE c.relkind = 'v' AND c.relnamespace = 'public'::regnamespace
+WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
 const FUNCTIONS: &str = "
@@ -129,15 +162,53 @@ FROM pg_proc p
 WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')";
 
+// Comments on the objects the differ knows, other than tables and their columns (read with
+// those), each with the `COMMENT ON` target it needs: `kind`, `name`, and `parent` (the table of
+// a constraint or trigger, the view of a column, a function's arguments).
+const COMMENTS: &str = "
+SELECT CASE WHEN d.objsubid > 0 THEN 'view column' WHEN c.relkind = 'i' THEN 'index'
+            WHEN c.relkind = 'S' THEN 'sequence' WHEN c.relkind = 'm' THEN 'materialized view' ELSE 'view' END AS kind,
+       CASE WHEN d.objsubid > 0 THEN a.attname::text ELSE c.relname::text END AS name,
+       CASE WHEN d.objsubid > 0 THEN c.relname::text END AS parent, d.description AS text
+FROM pg_description d
+JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
+WHERE c.relnamespace = 'public'::regnamespace AND (c.relkind IN ('i', 'S', 'v', 'm') AND d.objsubid = 0 OR c.relkind IN ('v', 'm'))
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
+  AND NOT EXISTS (SELECT FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid WHERE i.indexrelid = c.oid AND r.relkind NOT IN ('r', 'p', 'm'))
+UNION ALL
+SELECT 'constraint', k.conname::text, c.relname::text, d.description
+FROM pg_description d
+JOIN pg_constraint k ON d.classoid = 'pg_constraint'::regclass AND k.oid = d.objoid
+JOIN pg_class c ON c.oid = k.conrelid
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+UNION ALL
+SELECT 'trigger', g.tgname::text, c.relname::text, d.description
+FROM pg_description d
+JOIN pg_trigger g ON d.classoid = 'pg_trigger'::regclass AND g.oid = d.objoid
+JOIN pg_class c ON c.oid = g.tgrelid
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+UNION ALL
+SELECT 'function', p.proname::text, pg_get_function_identity_arguments(p.oid), d.description
+FROM pg_description d
+JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid
+WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')
+UNION ALL
+SELECT 'type', t.typname::text, NULL, d.description
+FROM pg_description d
+JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid
+WHERE t.typnamespace = 'public'::regnamespace
+  AND (t.typtype IN ('e', 'd') OR EXISTS (SELECT FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))
+  AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')";
+
 // Everything else a schema file could create, so that a difference autogenerate cannot express
 // stops it instead of passing unseen. Comments on tables and columns are read with those.
 const UNSUPPORTED: &str = "
 SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
-    SELECT CASE c.relkind WHEN 'm' THEN 'materialized view' WHEN 'p' THEN 'partitioned table'
-                          WHEN 'f' THEN 'foreign table' ELSE 'composite type' END,
-           c.relname::text, CASE WHEN c.relkind = 'm' THEN pg_get_viewdef(c.oid) END
+    SELECT 'foreign table', c.relname::text, NULL
     FROM pg_class c
-    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('m', 'p', 'f', 'c')
+    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'f'
       AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')
   UNION ALL
     SELECT 'table', name, options FROM (
@@ -146,21 +217,20 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
             CASE WHEN c.relrowsecurity THEN 'row level security' END,
             CASE WHEN c.relforcerowsecurity THEN 'forced row level security' END,
             'with (' || array_to_string(c.reloptions, ', ') || ')',
-            CASE WHEN c.relispartition THEN 'partition ' || pg_get_expr(c.relpartbound, c.oid) END,
             (SELECT 'inherits ' || string_agg(h.inhparent::regclass::text, ', ' ORDER BY h.inhseqno)
-             FROM pg_inherits h WHERE h.inhrelid = c.oid)) AS options
+             FROM pg_inherits h WHERE h.inhrelid = c.oid AND NOT c.relispartition)) AS options
         FROM pg_class c
-        WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace) AS t
+        WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace) AS t
     WHERE options <> ''
   UNION ALL
-    SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'base type' END,
+    SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'base type' END,
            t.typname::text,
            concat_ws(' ', format_type(t.typbasetype, t.typtypmod), 'default ' || t.typdefault,
                      CASE WHEN t.typnotnull THEN 'not null' END,
                      (SELECT string_agg(pg_get_constraintdef(k.oid), ' ' ORDER BY k.conname)
                       FROM pg_constraint k WHERE k.contypid = t.oid))
     FROM pg_type t
-    WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('b', 'd', 'r') AND t.typcategory <> 'A'
+    WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('b', 'r') AND t.typcategory <> 'A'
       AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')
   UNION ALL
     SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END, p.oid::regprocedure::text, NULL
@@ -179,7 +249,7 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
   UNION ALL
     SELECT 'trigger', g.tgname || ' on ' || c.relname, pg_get_triggerdef(g.oid)
     FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
-    WHERE NOT g.tgisinternal AND c.relnamespace = 'public'::regnamespace AND c.relkind <> 'r'
+    WHERE NOT g.tgisinternal AND c.relnamespace = 'public'::regnamespace AND c.relkind NOT IN ('r', 'p')
   UNION ALL
     SELECT 'statistics object', s.stxname::text, pg_get_statisticsobjdef(s.oid)
     FROM pg_statistic_ext s WHERE s.stxnamespace = 'public'::regnamespace
@@ -193,7 +263,12 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
     -- Objects created by the user have OIDs from 16384 up; the rest are the server's own.
     SELECT 'comment on', o.type || ' ' || o.identity, d.description
     FROM pg_description d, pg_identify_object(d.classoid, d.objoid, d.objsubid) o
-    WHERE d.objoid >= 16384 AND o.schema = 'public' AND o.type NOT IN ('table', 'table column')
+    WHERE d.objoid >= 16384 AND o.schema = 'public'
+      AND o.type NOT IN ('table', 'table column', 'index', 'sequence', 'view', 'view column',
+                         'materialized view', 'materialized view column', 'table constraint', 'trigger',
+                         'function', 'procedure', 'domain', 'composite type')
+      AND NOT (d.classoid = 'pg_type'::regclass
+               AND EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objoid AND t.typtype IN ('e', 'c', 'd')))
 ) AS u(kind, name, detail)";
 
 /// Reads the `public` schema the connection's database has now (inside a transaction, if one
@@ -213,7 +288,14 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         schema.sequences.insert(row.try_get("name")?, sequence);
     }
     for row in fetch(conn, "tables", TABLES).await? {
-        let table = Table { comment: row.try_get("comment")?, ..Table::default() };
+        let parent: Option<String> = row.try_get("parent")?;
+        let bound: Option<String> = row.try_get("bound")?;
+        let table = Table {
+            comment: row.try_get("comment")?,
+            partition_by: row.try_get("partition_by")?,
+            partition_of: parent.zip(bound),
+            ..Table::default()
+        };
         schema.tables.insert(row.try_get("name")?, table);
     }
     for row in fetch(conn, "columns", COLUMNS).await? {
@@ -255,10 +337,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         table(&mut schema, &row)?.constraints.insert(row.try_get("name")?, constraint);
     }
     for row in fetch(conn, "indexes", INDEXES).await? {
-        let definition: String = row.try_get("definition")?;
-        let quoted_name: String = row.try_get("quoted_name")?;
-        let shape = definition.replacen(&format!(" INDEX {quoted_name} ON "), " INDEX ON ", 1);
-        let index = Index { definition, shape };
+        let index = index(&row)?;
         table(&mut schema, &row)?.indexes.insert(row.try_get("name")?, index);
     }
     for row in fetch(conn, "triggers", TRIGGERS).await? {
@@ -270,11 +349,36 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         let options: Option<String> = row.try_get("options")?;
         let depends_on: Vec<String> = row.try_get("depends_on")?;
         let view = View {
+            materialized: row.try_get("materialized")?,
+            indexes: BTreeMap::new(),
             definition: definition.trim_end().trim_end_matches(';').to_owned(),
             options: options.filter(|o| !o.is_empty()),
             depends_on: depends_on.into_iter().collect::<BTreeSet<_>>(),
         };
         schema.views.insert(row.try_get("name")?, view);
+    }
+    for row in fetch(conn, "materialized views' indexes", MATERIALIZED_INDEXES).await? {
+        let name: String = row.try_get("table_name")?;
+        let index = index(&row)?;
+        if let Some(view) = schema.views.get_mut(&name) {
+            view.indexes.insert(row.try_get("name")?, index);
+        }
+    }
+    for row in fetch(conn, "domains", DOMAINS).await? {
+        let names: Vec<String> = row.try_get("names")?;
+        let definitions: Vec<String> = row.try_get("definitions")?;
+        let domain = Domain {
+            base: row.try_get("base")?,
+            default: row.try_get("default_value")?,
+            not_null: row.try_get("not_null")?,
+            constraints: names.into_iter().zip(definitions).collect(),
+        };
+        schema.domains.insert(row.try_get("name")?, domain);
+    }
+    for row in fetch(conn, "composite types", COMPOSITES).await? {
+        let names: Vec<String> = row.try_get("names")?;
+        let types: Vec<String> = row.try_get("types")?;
+        schema.composites.insert(row.try_get("name")?, names.into_iter().zip(types).collect());
     }
     for row in fetch(conn, "functions", FUNCTIONS).await? {
         let function = Function {
@@ -285,6 +389,38 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
         };
         schema.functions.insert(format!("{}({})", function.name, function.arguments), function);
     }
+    for row in fetch(conn, "comments", COMMENTS).await? {
+        let kind: String = row.try_get("kind")?;
+        let name: String = row.try_get("name")?;
+        let parent: Option<String> = row.try_get("parent")?;
+        let parent = parent.unwrap_or_default();
+        let (object, target) = match kind.as_str() {
+            "index" => (Object::Index(name.clone()), format!("INDEX {}", ident(&name))),
+            "sequence" => (Object::Sequence(name.clone()), format!("SEQUENCE {}", ident(&name))),
+            "view" => (Object::View(name.clone()), format!("VIEW {}", ident(&name))),
+            "materialized view" => {
+                (Object::Materialized(name.clone()), format!("MATERIALIZED VIEW {}", ident(&name)))
+            }
+            "view column" => (
+                Object::ViewColumn(parent.clone(), name.clone()),
+                format!("COLUMN {}.{}", ident(&parent), ident(&name)),
+            ),
+            "constraint" => (
+                Object::Constraint(parent.clone(), name.clone()),
+                format!("CONSTRAINT {} ON {}", ident(&name), ident(&parent)),
+            ),
+            "trigger" => (
+                Object::Trigger(parent.clone(), name.clone()),
+                format!("TRIGGER {} ON {}", ident(&name), ident(&parent)),
+            ),
+            "function" => {
+                (Object::Function(format!("{name}({parent})")), format!("ROUTINE {}({parent})", ident(&name)))
+            }
+            _ => (Object::Type(name.clone()), format!("TYPE {}", ident(&name))),
+        };
+        schema.comments.insert(target, Comment { object, text: row.try_get("text")? });
+    }
+    canonical_checks(conn, &mut schema).await?;
     for row in fetch(conn, "other objects", UNSUPPORTED).await? {
         schema.unsupported.insert(row.try_get("key")?, row.try_get("detail")?);
     }
@@ -296,6 +432,110 @@ async fn fetch(conn: &mut PgConnection, what: &str, query: &'static str) -> Resu
         .fetch_all(&mut *conn)
         .await
         .map_err(|err| anyhow!("cannot read the {what} of the schema from the system catalogs: {err}"))
+}
+
+/// Replaces each CHECK's definition by the server's rendering of its own rendering, made on a
+/// scratch copy of the table's columns in a transaction that is rolled back. PostgreSQL's first
+/// rendering does not always reproduce itself (`varchar_col IN ('a', 'b')` comes back with its
+/// casts moved), so a constraint created from the migrations' text and one created from the
+/// declared text would differ in text while meaning the same; rendered twice, both agree.
+async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Result<()> {
+    let mut sql = String::new();
+    let mut checks: Vec<(String, String)> = Vec::new();
+    for (number, (table_name, table)) in schema.tables.iter().enumerate() {
+        let scratch = format!("xtask_check_{number}");
+        let mut copied = false;
+        // Only an `ARRAY[...]` (what `IN (...)` becomes) is known to render differently the
+        // second time; the others keep their text, which saves a scratch table each.
+        let checks_here = table
+            .constraints
+            .iter()
+            .filter(|(_, c)| c.kind == ConstraintKind::Check && c.definition.contains("ARRAY["));
+        for (name, check) in checks_here {
+            if !copied {
+                sql.push_str(&format!("CREATE TEMP TABLE {scratch} (LIKE public.{});\n", ident(table_name)));
+                copied = true;
+            }
+            let definition = check.definition.strip_suffix(" NOT VALID").unwrap_or(&check.definition);
+            sql.push_str(&format!("ALTER TABLE {scratch} ADD CONSTRAINT k{} {definition};\n", checks.len()));
+            checks.push((table_name.clone(), name.clone()));
+        }
+    }
+    // A domain's are copied onto a domain of the same base type, created in the same transaction.
+    let mut domain_checks: Vec<(String, String)> = Vec::new();
+    for (number, (domain_name, domain)) in schema.domains.iter().enumerate() {
+        if !domain.constraints.values().any(|c| c.contains("ARRAY[")) {
+            continue;
+        }
+        let scratch = format!("public.xtask_check_d{number}");
+        sql.push_str(&format!("CREATE DOMAIN {scratch} AS {};\n", domain.base));
+        for (name, definition) in &domain.constraints {
+            let definition = definition.strip_suffix(" NOT VALID").unwrap_or(definition);
+            sql.push_str(&format!(
+                "ALTER DOMAIN {scratch} ADD CONSTRAINT k{} {definition};\n",
+                domain_checks.len()
+            ));
+            domain_checks.push((domain_name.clone(), name.clone()));
+        }
+    }
+    if checks.is_empty() && domain_checks.is_empty() {
+        return Ok(());
+    }
+    let mut tx = conn.begin().await?;
+    // A definition that cannot be copied (one calling a function of the table's row type, say)
+    // keeps its first rendering.
+    if tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql))).await.is_err() {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    let rows = sqlx::query(
+        "SELECT substr(k.conname, 2)::int AS i, pg_get_constraintdef(k.oid) AS definition
+         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+         WHERE c.relnamespace = pg_my_temp_schema() AND k.contype = 'c' AND c.relname LIKE 'xtask\\_check\\_%'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let domain_rows = sqlx::query(
+        "SELECT substr(k.conname, 2)::int AS i, pg_get_constraintdef(k.oid) AS definition
+         FROM pg_constraint k JOIN pg_type t ON t.oid = k.contypid
+         WHERE t.typnamespace = 'public'::regnamespace AND t.typname LIKE 'xtask\\_check\\_d%'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.rollback().await?;
+    for row in domain_rows {
+        let i: i32 = row.try_get("i")?;
+        let definition: String = row.try_get("definition")?;
+        let (domain, name) = &domain_checks[usize::try_from(i)?];
+        if let Some(check) = schema.domains.get_mut(domain).and_then(|d| d.constraints.get_mut(name)) {
+            let not_valid = if check.ends_with(" NOT VALID") { " NOT VALID" } else { "" };
+            *check = format!("{definition}{not_valid}");
+        }
+    }
+    for row in rows {
+        let i: i32 = row.try_get("i")?;
+        let definition: String = row.try_get("definition")?;
+        let (table, name) = &checks[usize::try_from(i)?];
+        if let Some(check) = schema.tables.get_mut(table).and_then(|t| t.constraints.get_mut(name)) {
+            let not_valid = if check.definition.ends_with(" NOT VALID") { " NOT VALID" } else { "" };
+            check.definition = format!("{definition}{not_valid}");
+        }
+    }
+    Ok(())
+}
+
+/// An index row; the name is cut out of the definition (`shape`) to recognise a renamed index.
+fn index(row: &PgRow) -> Result<Index> {
+    let definition: String = row.try_get("definition")?;
+    let quoted_name: String = row.try_get("quoted_name")?;
+    // A partitioned table's index reads `ON ONLY`, which would leave its partitions unindexed.
+    let definition = definition.replacen(
+        &format!(" INDEX {quoted_name} ON ONLY "),
+        &format!(" INDEX {quoted_name} ON "),
+        1,
+    );
+    let shape = definition.replacen(&format!(" INDEX {quoted_name} ON "), " INDEX ON ", 1);
+    Ok(Index { definition, shape })
 }
 
 /// The table a per-table row belongs to; the tables query has already listed it.

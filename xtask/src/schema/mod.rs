@@ -30,15 +30,22 @@ pub use introspect::introspect;
 pub struct Schema {
     /// Enum types, each with its labels in order.
     pub enums: BTreeMap<String, Vec<String>>,
+    /// Domains.
+    pub domains: BTreeMap<String, Domain>,
+    /// Composite types, each with its attributes in order: name and type.
+    pub composites: BTreeMap<String, Vec<(String, String)>>,
     /// Sequences, except identity columns' own (those belong to their [`Column`]).
     pub sequences: BTreeMap<String, Sequence>,
     /// Ordinary tables.
     pub tables: BTreeMap<String, Table>,
-    /// Views.
+    /// Views and materialized views.
     pub views: BTreeMap<String, View>,
     /// Functions and procedures, keyed by signature, e.g. `touch(integer)`.
     pub functions: BTreeMap<String, Function>,
-    /// Everything autogenerate cannot change (domains, policies, comments on indexes, ...), as
+    /// Comments on everything but tables and their columns (those belong to the [`Table`]),
+    /// keyed by the `COMMENT ON` target, e.g. `CONSTRAINT t_pkey ON t`.
+    pub comments: BTreeMap<String, Comment>,
+    /// Everything autogenerate cannot change (domains, policies, ...), as
     /// `kind name` to a fingerprint: a difference here needs a hand-written migration.
     pub unsupported: BTreeMap<String, String>,
 }
@@ -71,6 +78,68 @@ pub struct Sequence {
     pub owned_by: Option<(String, String)>,
 }
 
+/// A comment on an object other than a table or a table's column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// What it is on, to know whether the object survives a change.
+    pub object: Object,
+    /// The comment.
+    pub text: String,
+}
+
+/// An object that can carry a comment, by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Object {
+    /// An index, including one that backs a constraint.
+    Index(String),
+    /// A table's constraint: table, constraint.
+    Constraint(String, String),
+    /// A table's trigger: table, trigger.
+    Trigger(String, String),
+    /// A view.
+    View(String),
+    /// A materialized view.
+    Materialized(String),
+    /// A view's column: view, column.
+    ViewColumn(String, String),
+    /// A function or procedure, by its key in [`Schema::functions`].
+    Function(String),
+    /// A sequence.
+    Sequence(String),
+    /// An enum, composite type or domain.
+    Type(String),
+}
+
+impl Object {
+    /// Whether `schema` has this object.
+    pub fn exists_in(&self, schema: &Schema) -> bool {
+        match self {
+            Object::Index(name) if schema.views.values().any(|v| v.indexes.contains_key(name)) => true,
+            Object::Index(name) => schema.tables.values().any(|t| {
+                t.indexes.contains_key(name)
+                    || t.constraints.get(name).is_some_and(|c| {
+                        !matches!(c.kind, ConstraintKind::Check | ConstraintKind::ForeignKey)
+                    })
+            }),
+            Object::Constraint(table, name) => {
+                schema.tables.get(table).is_some_and(|t| t.constraints.contains_key(name))
+            }
+            Object::Trigger(table, name) => {
+                schema.tables.get(table).is_some_and(|t| t.triggers.contains_key(name))
+            }
+            Object::View(name) | Object::ViewColumn(name, _) => schema.views.contains_key(name),
+            Object::Materialized(name) => schema.views.contains_key(name),
+            Object::Function(key) => schema.functions.contains_key(key),
+            Object::Sequence(name) => schema.sequences.contains_key(name),
+            Object::Type(name) => {
+                schema.enums.contains_key(name)
+                    || schema.domains.contains_key(name)
+                    || schema.composites.contains_key(name)
+            }
+        }
+    }
+}
+
 /// A table and everything that hangs on it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
@@ -84,6 +153,12 @@ pub struct Table {
     pub triggers: BTreeMap<String, String>,
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
+    /// For a partitioned table, `pg_get_partkeydef`, e.g. `RANGE (at)`.
+    pub partition_by: Option<String>,
+    /// For a partition, its parent and bound, e.g. `FOR VALUES IN ('eu')` or `DEFAULT`. A
+    /// partition's columns, and what it inherits from its parent's constraints, indexes and
+    /// triggers, belong to the parent and are left out here.
+    pub partition_of: Option<(String, String)>,
 }
 
 impl Table {
@@ -174,9 +249,26 @@ pub struct Index {
     pub shape: String,
 }
 
-/// A view.
+/// A domain: a base type with a default, NOT NULL and CHECK constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// `format_type` of the base type.
+    pub base: String,
+    /// `DEFAULT`, as `pg_get_expr` prints it.
+    pub default: Option<String>,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// CHECK constraints by name, in the server's canonical text.
+    pub constraints: BTreeMap<String, String>,
+}
+
+/// A view or a materialized view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct View {
+    /// A materialized view: `Some` with whether it holds data (`WITH DATA`).
+    pub materialized: Option<bool>,
+    /// A materialized view's indexes.
+    pub indexes: BTreeMap<String, Index>,
     /// `pg_get_viewdef`, without the final semicolon.
     pub definition: String,
     /// `WITH (...)` options such as `check_option=local`, if any.
@@ -203,6 +295,8 @@ impl Schema {
     pub fn differences(&self, expected: &Schema) -> Vec<String> {
         let mut out = Vec::new();
         compare("enum", "", &self.enums, &expected.enums, &mut out);
+        compare("domain", "", &self.domains, &expected.domains, &mut out);
+        compare("composite type", "", &self.composites, &expected.composites, &mut out);
         compare("sequence", "", &self.sequences, &expected.sequences, &mut out);
         compare_keys("table", &self.tables, &expected.tables, &mut out);
         for (name, table) in &self.tables {
@@ -221,6 +315,7 @@ impl Schema {
         }
         compare("view", "", &self.views, &expected.views, &mut out);
         compare("function", "", &self.functions, &expected.functions, &mut out);
+        compare("comment on", "", &self.comments, &expected.comments, &mut out);
         compare("", "", &self.unsupported, &expected.unsupported, &mut out);
         out
     }

@@ -3,6 +3,7 @@
 
 mod adopt;
 mod autogenerate;
+mod autogenerate_cases;
 mod backup;
 mod concurrency;
 mod connection;

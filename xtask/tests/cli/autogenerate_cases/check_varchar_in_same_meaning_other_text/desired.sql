@@ -1,0 +1,1 @@
+CREATE TABLE job (id int PRIMARY KEY, status varchar(10) NOT NULL CHECK (status IN ('new', 'done')));

@@ -1,0 +1,16 @@
+CREATE TABLE t (id int PRIMARY KEY, a int CONSTRAINT a_positive CHECK (a > 0));
+CREATE INDEX t_a_idx ON t (a);
+CREATE SEQUENCE s;
+CREATE TYPE mood AS ENUM ('ok');
+CREATE VIEW v AS SELECT id, a FROM t;
+CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_f BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
+COMMENT ON INDEX t_a_idx IS 'by a';
+COMMENT ON SEQUENCE s IS 'numbers';
+COMMENT ON TYPE mood IS 'feelings';
+COMMENT ON VIEW v IS 'a view';
+COMMENT ON COLUMN v.a IS 'view column';
+COMMENT ON FUNCTION f() IS 'trigger fn';
+COMMENT ON CONSTRAINT a_positive ON t IS 'positive';
+COMMENT ON CONSTRAINT t_pkey ON t IS 'the key';
+COMMENT ON TRIGGER t_f ON t IS 'fires';

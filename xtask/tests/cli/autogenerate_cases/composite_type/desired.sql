@@ -1,0 +1,2 @@
+CREATE TYPE point3 AS (x float8, y float8, z float8);
+CREATE TABLE t (a int, p point3);

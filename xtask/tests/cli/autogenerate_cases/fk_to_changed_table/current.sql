@@ -1,0 +1,3 @@
+CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE c1 (p_id int REFERENCES p);
+CREATE TABLE c2 (p_id int REFERENCES p);

@@ -1,0 +1,3 @@
+CREATE TABLE p (id bigint PRIMARY KEY);
+CREATE TABLE c1 (p_id bigint REFERENCES p);
+CREATE TABLE c2 (p_id bigint REFERENCES p);

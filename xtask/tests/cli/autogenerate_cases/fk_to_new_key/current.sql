@@ -1,0 +1,2 @@
+CREATE TABLE p (id int PRIMARY KEY, code text);
+CREATE TABLE c (code text);

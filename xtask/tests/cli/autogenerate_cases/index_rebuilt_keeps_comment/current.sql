@@ -1,0 +1,1 @@
+CREATE TABLE t (a int, b int); CREATE INDEX t_idx ON t (a); COMMENT ON INDEX t_idx IS 'x';

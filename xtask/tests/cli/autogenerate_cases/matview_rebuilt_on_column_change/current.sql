@@ -1,0 +1,3 @@
+CREATE TABLE t (a int, b text);
+CREATE MATERIALIZED VIEW m AS SELECT a, b FROM t;
+CREATE INDEX m_a_idx ON m (a);

@@ -1,0 +1,2 @@
+CREATE TABLE ev (id bigint NOT NULL, region text NOT NULL) PARTITION BY LIST (region);
+CREATE TABLE ev_eu PARTITION OF ev FOR VALUES IN ('eu');

@@ -1,0 +1,4 @@
+CREATE TABLE ev (id bigint NOT NULL, at date NOT NULL, note text) PARTITION BY RANGE (at);
+CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX ev_id_idx ON ev (id);
+ALTER TABLE ev ADD CONSTRAINT ev_id_check CHECK (id > 0);

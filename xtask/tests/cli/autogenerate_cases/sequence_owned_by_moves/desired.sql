@@ -1,0 +1,1 @@
+CREATE TABLE t (a bigint, b bigint); CREATE SEQUENCE s OWNED BY t.b;

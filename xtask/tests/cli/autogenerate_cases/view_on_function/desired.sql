@@ -1,0 +1,3 @@
+CREATE TABLE t (a int);
+CREATE FUNCTION dbl(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
+CREATE VIEW v AS SELECT dbl(a) AS d FROM t;

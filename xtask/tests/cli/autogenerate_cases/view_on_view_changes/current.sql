@@ -1,0 +1,3 @@
+CREATE TABLE t (a int, b text);
+CREATE VIEW base AS SELECT a, b FROM t;
+CREATE VIEW top AS SELECT a FROM base;
