@@ -9,7 +9,9 @@
 //! and view that mentions the old name, so the rest of the diff sees the new names. The proof
 //! ([`schema::prove`]) then runs the up script on the migrations' database, which must then equal
 //! the declared one, and the down script, which must bring it back; both run in a transaction, as
-//! `cargo xtask migrate` runs them. This module only orchestrates: the schema logic is in
+//! `cargo xtask migrate` runs them. Beside the modelled comparison, both databases' whole-schema
+//! fingerprints ([`schema::fingerprint`]) are compared: a difference the model does not see
+//! fails `check` and stops autogenerate. This module only orchestrates: the schema logic is in
 //! [`schema`].
 
 use std::path::Path;
@@ -25,7 +27,7 @@ use crate::project::Project;
 use crate::schema::declared::{self, Declared};
 use crate::schema::diff::{self, Direction};
 use crate::schema::prove::{self, introspect_after};
-use crate::schema::{self, renames};
+use crate::schema::renames;
 use dburl::DbUrl;
 
 /// The declared schema, relative to the workspace root.
@@ -59,6 +61,17 @@ pub async fn autogenerate_between(
 ) -> Result<Option<Plan>> {
     let declared_file = Declared::parse(SCHEMA_FILE.to_owned(), declared_sql.to_owned())?;
     compare(migrated, declared, &declared_file, true).await
+}
+
+/// Like [`autogenerate_between`] without the proof, as `check` compares: `None` when the two
+/// databases agree, the plan when autogenerate would write one, an error when it would refuse.
+pub async fn check_between(
+    migrated: &mut PgConnection,
+    declared: &mut PgConnection,
+    declared_sql: &str,
+) -> Result<Option<Plan>> {
+    let declared_file = Declared::parse(SCHEMA_FILE.to_owned(), declared_sql.to_owned())?;
+    compare(migrated, declared, &declared_file, false).await
 }
 
 /// Succeeds, saying so in one line, when `backend/schema.sql` and `migrations/` agree;
@@ -114,15 +127,27 @@ async fn compare(
     declared: &Declared,
     with_proof: bool,
 ) -> Result<Option<Plan>> {
-    let (from, to) = tokio::try_join!(schema::introspect(migrated), schema::introspect(wanted))?;
-    let (rename_up, rename_down) = renames::steps(declared, &from, &to)?;
+    let (before, after) = tokio::try_join!(prove::snapshot(migrated), prove::snapshot(wanted))?;
+    let (from, to) = (&before.schema, &after.schema);
+    let (rename_up, rename_down) = renames::steps(declared, from, to)?;
     if rename_up.is_empty() && from == to {
-        return Ok(None);
+        // The backstop: what the model does not read must not pass as "matches".
+        let unseen = before.fingerprint.differences(&after.fingerprint, "the migrations", &declared.shown);
+        if unseen.is_empty() {
+            return Ok(None);
+        }
+        bail!(
+            "{} and the migrations differ in ways autogenerate does not model, so it cannot write the \
+             change:\n  {}\nwrite this migration by hand (`cargo xtask revision -m NAME`){}",
+            declared.shown,
+            unseen.join("\n  "),
+            if with_proof { "; nothing was generated" } else { "" }
+        );
     }
-    let from_renamed = introspect_after(migrated, &rename_up, &from).await?;
-    let to_unrenamed = introspect_after(wanted, &rename_down, &to).await?;
-    let up = diff::changes(&from_renamed, &to, Direction::Up);
-    let down = diff::changes(&to_unrenamed, &from, Direction::Down);
+    let from_renamed = introspect_after(migrated, &rename_up, from).await?;
+    let to_unrenamed = introspect_after(wanted, &rename_down, to).await?;
+    let up = diff::changes(&from_renamed, to, Direction::Up);
+    let down = diff::changes(&to_unrenamed, from, Direction::Down);
     let mut manual = up.manual.clone();
     manual.extend(down.manual.iter().filter(|m| !up.manual.contains(m)).cloned());
     if !manual.is_empty() {
@@ -141,7 +166,7 @@ async fn compare(
         warnings,
     };
     if with_proof {
-        prove::prove(migrated, &plan.up, &plan.down, &from, &to, &declared.shown).await?;
+        prove::prove(migrated, &plan.up, &plan.down, &before, &after, &declared.shown).await?;
     }
     Ok(Some(plan))
 }

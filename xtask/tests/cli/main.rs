@@ -5,6 +5,7 @@ mod autogenerate;
 mod backup;
 mod connection;
 mod downgrade;
+mod fingerprint;
 mod help;
 mod history;
 mod layers;
