@@ -11,6 +11,7 @@ mod offline;
 mod revert;
 pub mod scaffold;
 mod source;
+pub mod step;
 mod target;
 
 pub use apply::{Outcome, Pending, migrate_to_head};

@@ -27,7 +27,7 @@ use crate::project::Project;
 use crate::schema::declared::{self, Declared};
 use crate::schema::diff::{self, Direction};
 use crate::schema::prove::{self, introspect_after};
-use crate::schema::renames;
+use crate::schema::{renames, stairway};
 use dburl::DbUrl;
 
 /// The declared schema, relative to the workspace root.
@@ -74,7 +74,8 @@ pub async fn check_between(
     compare(migrated, declared, &declared_file, false).await
 }
 
-/// Succeeds, saying so in one line, when `backend/schema.sql` and `migrations/` agree;
+/// Succeeds, saying so in one line, when every migration's down restores the schema its up
+/// started from (the [`stairway`] check) and `backend/schema.sql` and `migrations/` agree;
 /// otherwise fails with the statements that would reconcile them. For CI, like `alembic check`.
 pub async fn check(project: &Project, server: &DbUrl) -> Result<String> {
     let declared = project.root.join(SCHEMA_FILE);
@@ -105,8 +106,10 @@ async fn generate(project: &Project, server: &DbUrl, with_proof: bool) -> Result
         async |[migrated_url, declared_url]| {
             // `join!`, not `try_join!`: a build abandoned mid-transaction would still be running on
             // the server when its scratch database is dropped.
+            // `check` climbs the stairway on the way (each migration up, down, up again); the
+            // proof of a new revision needs only the head.
             let (migrated, wanted) = tokio::join!(
-                build_from_migrations(migrated_url, &source),
+                build_from_migrations(migrated_url, &source, !with_proof),
                 build_from_file(declared_url, &declared)
             );
             let (mut migrated, mut wanted) = (migrated?, wanted?);
@@ -171,8 +174,12 @@ async fn compare(
     Ok(Some(plan))
 }
 
-/// A scratch database migrated to head with sqlx's own machinery, as `migrate` would.
-async fn build_from_migrations(url: &DbUrl, source: &Source) -> Result<PgConnection> {
+/// A scratch database migrated to head with sqlx's own machinery, as `migrate` would; with
+/// `stairway`, by the [`stairway`] check.
+async fn build_from_migrations(url: &DbUrl, source: &Source, stairway: bool) -> Result<PgConnection> {
+    if stairway {
+        return stairway::climb(url, source).await;
+    }
     engine::migrate_to_head(url, source, Duration::from_secs(10))
         .await
         .context("cannot build the migrations on a scratch database")?;

@@ -14,4 +14,5 @@ mod migrate;
 mod revision;
 mod seed;
 mod setup;
+mod stairway;
 mod support;
