@@ -26,7 +26,11 @@ pub async fn up(
 }
 
 /// Reverts `files` with its down script; `None` when it has none.
-pub async fn down(conn: &mut PgConnection, files: &MigrationFiles, database: &str) -> Result<Option<Duration>> {
+pub async fn down(
+    conn: &mut PgConnection,
+    files: &MigrationFiles,
+    database: &str,
+) -> Result<Option<Duration>> {
     let Some(script) = &files.down else { return Ok(None) };
     conn.revert(TABLE, &script.migration)
         .await

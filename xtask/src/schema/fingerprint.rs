@@ -97,7 +97,11 @@ mod tests {
     fn print(entries: &[(&str, &str, &str)]) -> Fingerprint {
         let mut print = Fingerprint::default();
         for (object, property, value) in entries {
-            print.objects.entry(object.to_string()).or_default().insert(property.to_string(), value.to_string());
+            print
+                .objects
+                .entry(object.to_string())
+                .or_default()
+                .insert(property.to_string(), value.to_string());
         }
         print
     }

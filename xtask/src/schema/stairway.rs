@@ -38,10 +38,23 @@ async fn walk(conn: &mut PgConnection, url: &DbUrl, source: &Source) -> Result<(
         if step::down(conn, files, &database).await?.is_some() {
             let name = files.up.file_name();
             let headline = format!("{name} then its down does not leave the schema exactly as before its up");
-            wrong(&fingerprint(conn).await?, &before, &headline, "the schema after its down", "the schema before its up")?;
+            wrong(
+                &fingerprint(conn).await?,
+                &before,
+                &headline,
+                "the schema after its down",
+                "the schema before its up",
+            )?;
             step::up(conn, files, &database, version).await?;
-            let headline = format!("{name} applied again after its down does not land where its first up did");
-            wrong(&fingerprint(conn).await?, &after, &headline, "the schema after its second up", "the schema after its first up")?;
+            let headline =
+                format!("{name} applied again after its down does not land where its first up did");
+            wrong(
+                &fingerprint(conn).await?,
+                &after,
+                &headline,
+                "the schema after its second up",
+                "the schema after its first up",
+            )?;
         }
         before = after;
         version = Some(files.version());

@@ -12,7 +12,10 @@ fn block_on<T>(future: impl Future<Output = T>) -> T {
 }
 
 async fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), String> {
-    conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))).await.map(drop).map_err(|e| e.to_string())
+    conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())))
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// What `check` says about `before` (the migrations) against `after` (the schema file), and the
@@ -105,7 +108,10 @@ fn each_kind_once_unseen_now_fails_check_naming_what_differs() {
                 Ok(Some(_)) => {} // The modelled diff saw it: check fails with the statements.
                 // Refused, by the model (what it cannot write) or by the backstop.
                 Err(err) => {
-                    assert!(err.contains("write this migration by hand (`cargo xtask revision -m NAME`)"), "{err}");
+                    assert!(
+                        err.contains("write this migration by hand (`cargo xtask revision -m NAME`)"),
+                        "{err}"
+                    );
                 }
             }
         }
@@ -158,10 +164,7 @@ fn autogenerate_refuses_what_only_the_fingerprint_sees_and_its_proof_checks_it()
             err.starts_with("the generated up script does not reach backend/schema.sql exactly"),
             "{err}"
         );
-        assert!(
-            err.contains("\n  index m_a: only in backend/schema.sql\n"),
-            "{err}"
-        );
+        assert!(err.contains("\n  index m_a: only in backend/schema.sql\n"), "{err}");
         xtask::pg::close(migrated).await;
         xtask::pg::close(declared).await;
     });
@@ -299,8 +302,7 @@ fn variations(sql: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let statements: Vec<&str> = sql.split_inclusive(";\n").collect();
     for (i, statement) in statements.iter().enumerate() {
-        let rest: String =
-            statements.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| *s).collect();
+        let rest: String = statements.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| *s).collect();
         out.push((format!("without `{}`", statement.lines().next().unwrap()), rest));
     }
     let bytes = sql.as_bytes();
@@ -317,7 +319,10 @@ fn variations(sql: &str) -> Vec<(String, String)> {
                 }
             }
             quoted = !quoted;
-        } else if !quoted && c.is_ascii_digit() && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) {
+        } else if !quoted
+            && c.is_ascii_digit()
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+        {
             let end = i + sql[i..].find(|c: char| !c.is_ascii_digit()).unwrap();
             let number: u64 = sql[i..end].parse().unwrap();
             if !sql[end..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
@@ -335,7 +340,9 @@ fn variations(sql: &str) -> Vec<(String, String)> {
             let after = sql[at + from.len()..].chars().next();
             let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
             let alphanumeric = |c: char| c.is_ascii_alphanumeric();
-            if (from.starts_with(alphanumeric) && word(before)) || (from.ends_with(alphanumeric) && word(after)) {
+            if (from.starts_with(alphanumeric) && word(before))
+                || (from.ends_with(alphanumeric) && word(after))
+            {
                 continue;
             }
             let changed = format!("{}{to}{}", &sql[..at], &sql[at + from.len()..]);
