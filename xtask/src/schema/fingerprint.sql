@@ -23,7 +23,7 @@ WITH rel AS (
     SELECT t.oid, t.typname::text AS name
     FROM pg_type t
     WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('b', 'd', 'e', 'r')
-      AND NOT EXISTS (SELECT FROM pg_type a WHERE a.typarray = t.oid)
+      AND t.typcategory <> 'A'
       AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_type'::regclass AND x.objid = t.oid AND x.deptype = 'e')
 )
 SELECT object, property, value FROM (
@@ -31,15 +31,19 @@ SELECT object, property, value FROM (
     FROM rel r JOIN pg_class c ON c.oid = r.oid
     LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
     LEFT JOIN pg_sequence s ON s.seqrelid = c.oid
+    LEFT JOIN pg_description dc ON dc.objoid = c.oid AND dc.classoid = 'pg_class'::regclass AND dc.objsubid = 0
     CROSS JOIN LATERAL (VALUES
         ('kind', CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'
                  WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table'
                  ELSE 'composite type' END),
         ('persistence', CASE c.relpersistence WHEN 'u' THEN 'unlogged' WHEN 't' THEN 'temporary' END),
-        ('storage parameters', array_to_string(ARRAY(SELECT unnest(c.reloptions) ORDER BY 1), ', ')),
-        ('toast storage parameters', array_to_string(ARRAY(SELECT unnest(toast.reloptions) ORDER BY 1), ', ')),
+        ('storage parameters', CASE WHEN c.reloptions IS NOT NULL THEN
+                               array_to_string(ARRAY(SELECT unnest(c.reloptions) ORDER BY 1), ', ') END),
+        ('toast storage parameters', CASE WHEN toast.reloptions IS NOT NULL THEN
+                                     array_to_string(ARRAY(SELECT unnest(toast.reloptions) ORDER BY 1), ', ') END),
         ('access method', (SELECT amname::text FROM pg_am WHERE oid = c.relam AND c.relkind <> 'S')),
-        ('tablespace', (SELECT spcname::text FROM pg_tablespace WHERE oid = c.reltablespace)),
+        ('tablespace', CASE WHEN c.reltablespace <> 0 THEN
+                       (SELECT spcname::text FROM pg_tablespace WHERE oid = c.reltablespace) END),
         ('row level security', CASE WHEN c.relrowsecurity THEN 'enabled' END),
         ('forced row level security', CASE WHEN c.relforcerowsecurity THEN 'forced' END),
         ('replica identity', CASE WHEN c.relkind IN ('r', 'p', 'm') THEN
@@ -48,7 +52,7 @@ SELECT object, property, value FROM (
         ('partition of', (SELECT h.inhparent::regclass::text || ' ' || pg_get_expr(c.relpartbound, c.oid)
                           FROM pg_inherits h WHERE h.inhrelid = c.oid AND c.relispartition)),
         ('inherits', (SELECT string_agg(h.inhparent::regclass::text, ', ' ORDER BY h.inhseqno)
-                      FROM pg_inherits h WHERE h.inhrelid = c.oid AND NOT c.relispartition)),
+                      FROM pg_inherits h WHERE h.inhrelid = c.oid AND NOT c.relispartition AND c.relkind = 'r')),
         ('definition', CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END),
         ('populated', CASE WHEN c.relkind = 'm' THEN c.relispopulated::text END),
         ('sequence', CASE WHEN s.seqrelid IS NOT NULL THEN format('%s start %s increment %s min %s max %s cache %s%s', format_type(s.seqtypid, NULL),
@@ -59,12 +63,12 @@ SELECT object, property, value FROM (
                       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
                       WHERE c.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.objid = c.oid
                         AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a')),
-        ('foreign table', (SELECT v.srvname || ' ' || coalesce(array_to_string(f.ftoptions, ', '), '')
+        ('foreign table', CASE WHEN c.relkind = 'f' THEN (SELECT v.srvname || ' ' || coalesce(array_to_string(f.ftoptions, ', '), '')
                            FROM pg_foreign_table f JOIN pg_foreign_server v ON v.oid = f.ftserver
-                           WHERE f.ftrelid = c.oid)),
+                           WHERE f.ftrelid = c.oid) END),
         ('owner', pg_get_userbyid(c.relowner)::text),
         ('privileges', c.relacl::text),
-        ('comment', obj_description(c.oid, 'pg_class'))
+        ('comment', dc.description)
     ) AS p(property, value)
   UNION ALL
     SELECT 'column ' || r.name || '.' || a.attname, p.property, p.value
@@ -74,6 +78,8 @@ SELECT object, property, value FROM (
     LEFT JOIN pg_depend i ON a.attidentity <> '' AND i.refclassid = 'pg_class'::regclass AND i.refobjid = a.attrelid
          AND i.refobjsubid = a.attnum AND i.classid = 'pg_class'::regclass AND i.deptype = 'i'
     LEFT JOIN pg_sequence s ON s.seqrelid = i.objid
+    LEFT JOIN pg_description dc ON dc.objoid = a.attrelid AND dc.classoid = 'pg_class'::regclass
+         AND dc.objsubid = a.attnum
     CROSS JOIN LATERAL (VALUES
         ('type', format_type(a.atttypid, a.atttypmod)),
         -- Table columns are compared in any order (PostgreSQL cannot reorder them); a
@@ -92,39 +98,46 @@ SELECT object, property, value FROM (
         ('compression', nullif(a.attcompression::text, '')),
         ('statistics', CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::text END),
         -- `pg_attver` is not an option anyone sets: some server builds stamp it on every column.
-        ('options', array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) AS o
-                                          WHERE o NOT LIKE 'pg\_attver=%' ORDER BY 1), ', ')),
+        ('options', CASE WHEN a.attoptions IS NOT NULL THEN
+                    array_to_string(ARRAY(SELECT o FROM unnest(a.attoptions) AS o
+                                          WHERE o NOT LIKE 'pg\_attver=%' ORDER BY 1), ', ') END),
         ('foreign options', array_to_string(a.attfdwoptions, ', ')),
         ('privileges', a.attacl::text),
-        ('comment', col_description(a.attrelid, a.attnum))
+        ('comment', dc.description)
     ) AS p(property, value)
   UNION ALL
     SELECT 'constraint ' || k.conname || ' on ' || coalesce(r.name, 'type ' || t.name), p.property, p.value
     FROM pg_constraint k
     LEFT JOIN rel r ON r.oid = k.conrelid
     LEFT JOIN typ t ON t.oid = k.contypid
+    LEFT JOIN pg_description dc ON dc.objoid = k.oid AND dc.classoid = 'pg_constraint'::regclass AND dc.objsubid = 0
     CROSS JOIN LATERAL (VALUES
         ('definition', pg_get_constraintdef(k.oid)),
         ('inherited', CASE WHEN NOT k.conislocal THEN 'inherited' END),
-        ('comment', obj_description(k.oid, 'pg_constraint'))
+        ('comment', dc.description)
     ) AS p(property, value)
     WHERE r.oid IS NOT NULL OR t.oid IS NOT NULL
   UNION ALL
     SELECT 'index ' || i.relname, p.property, p.value
     FROM rel r JOIN pg_index x ON x.indrelid = r.oid JOIN pg_class i ON i.oid = x.indexrelid
+    LEFT JOIN pg_description dc ON dc.objoid = i.oid AND dc.classoid = 'pg_class'::regclass AND dc.objsubid = 0
     CROSS JOIN LATERAL (VALUES
         -- A partitioned table's own index cascades to its partitions; a local one does not.
         ('kind', CASE i.relkind WHEN 'I' THEN 'partitioned' ELSE 'local' END),
         ('definition', pg_get_indexdef(i.oid)),
-        ('attached to', (SELECT h.inhparent::regclass::text FROM pg_inherits h WHERE h.inhrelid = i.oid)),
-        ('storage parameters', array_to_string(ARRAY(SELECT unnest(i.reloptions) ORDER BY 1), ', ')),
-        ('tablespace', (SELECT spcname::text FROM pg_tablespace WHERE oid = i.reltablespace)),
+        ('attached to', CASE WHEN i.relispartition THEN
+                        (SELECT h.inhparent::regclass::text FROM pg_inherits h WHERE h.inhrelid = i.oid) END),
+        ('storage parameters', CASE WHEN i.reloptions IS NOT NULL THEN
+                               array_to_string(ARRAY(SELECT unnest(i.reloptions) ORDER BY 1), ', ') END),
+        ('tablespace', CASE WHEN i.reltablespace <> 0 THEN
+                       (SELECT spcname::text FROM pg_tablespace WHERE oid = i.reltablespace) END),
         ('clustered', CASE WHEN x.indisclustered THEN 'clustered' END),
         ('replica identity', CASE WHEN x.indisreplident THEN 'replica identity' END),
         ('valid', CASE WHEN NOT x.indisvalid THEN 'invalid' END),
-        ('statistics', (SELECT string_agg(a.attnum || '=' || a.attstattarget, ', ' ORDER BY a.attnum)
-                        FROM pg_attribute a WHERE a.attrelid = i.oid AND a.attstattarget >= 0)),
-        ('comment', obj_description(i.oid, 'pg_class'))
+        ('statistics', CASE WHEN x.indexprs IS NOT NULL THEN
+                       (SELECT string_agg(a.attnum || '=' || a.attstattarget, ', ' ORDER BY a.attnum)
+                        FROM pg_attribute a WHERE a.attrelid = i.oid AND a.attstattarget >= 0) END),
+        ('comment', dc.description)
     ) AS p(property, value)
   UNION ALL
     SELECT 'trigger ' || g.tgname || ' on ' || r.name, p.property, p.value
