@@ -10,7 +10,7 @@ use sqlx::{Connection, Executor};
 use xshell::{Shell, cmd};
 
 use super::Format;
-use super::manifest::{self, Manifest};
+use super::manifest::{self, Checksum, Manifest};
 use crate::pg::{self, tools};
 use crate::project::private_file;
 use crate::utc;
@@ -64,21 +64,13 @@ pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<
     tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
     let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut *tx).await?;
     let now = utc::now();
-    let manifest = Manifest {
-        database: database.clone(),
-        server_version,
-        migration_version: manifest::migration_version(&mut tx).await?,
-        created_at: utc::timestamp(now.as_secs()),
-        format: request.format.name().to_owned(),
-        tables: manifest::table_sums(&mut tx).await?,
-    };
-
+    let migration_version = manifest::migration_version(&mut tx).await?;
     let path = match &request.output {
         Some(path) => path.clone(),
         None => backups_dir.join(format!(
             "{database}-{}-{}.{}",
             utc::file_stamp(now),
-            manifest::show_version(manifest.migration_version),
+            manifest::show_version(migration_version),
             request.format.extension()
         )),
     };
@@ -90,13 +82,25 @@ pub async fn take(url: &DbUrl, backups_dir: &Path, request: &Request) -> Result<
         .with_context(|| format!("cannot create the backup folder {}", folder.display()))?;
     let partial = folder.join(format!(".{}.partial", path.file_name().unwrap_or_default().to_string_lossy()));
 
-    let dumped = {
+    let dumping = {
         let (url, partial, request) = (url.clone(), partial.clone(), request.clone());
-        tokio::task::spawn_blocking(move || dump(&url, &partial, &snapshot, &request)).await?
+        tokio::task::spawn_blocking(move || dump(&url, &partial, &snapshot, &request))
     };
+    // The checksums read the same snapshot while pg_dump writes it out, instead of after it.
+    let tables = manifest::table_sums(&mut tx, Checksum::CURRENT).await;
+    let dumped = dumping.await?;
     tx.rollback().await?;
     pg::close(conn).await;
-    if let Err(err) = dumped.and_then(|()| write_manifest(&partial, &path, &manifest)) {
+    let manifest = tables.map(|tables| Manifest {
+        database: database.clone(),
+        server_version,
+        migration_version,
+        created_at: utc::timestamp(now.as_secs()),
+        format: request.format.name().to_owned(),
+        checksum: Checksum::CURRENT,
+        tables,
+    });
+    if let Err(err) = dumped.and(manifest).and_then(|manifest| write_manifest(&partial, &path, &manifest)) {
         remove(&partial);
         return Err(err);
     }

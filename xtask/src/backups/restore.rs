@@ -94,7 +94,7 @@ async fn restore_and_verify(
 }
 
 async fn verify(conn: &mut PgConnection, manifest: &Manifest) -> Result<()> {
-    let tables = manifest::table_sums(conn).await?;
+    let tables = manifest::table_sums(conn, manifest.checksum).await?;
     let version = manifest::migration_version(conn).await?;
     manifest.verify(&tables, version)
 }

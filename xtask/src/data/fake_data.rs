@@ -1,7 +1,6 @@
 //! Fake users at volume, each with one action of 2 to 4 clips and a prediction, generated from a
-//! seed (the same seed gives the same rows, byte for byte) and loaded with COPY.
+//! seed (the same seed gives the same rows, byte for byte) and loaded with binary COPY.
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -13,7 +12,6 @@ use rand::{Rng, RngExt, SeedableRng};
 use sqlx::PgConnection;
 
 use crate::pg;
-use crate::utc;
 
 /// Every fake user's password, so a developer can log in as any of them.
 pub const PASSWORD: &str = "referai-fake";
@@ -69,16 +67,10 @@ pub async fn load(conn: &mut PgConnection, count: u32, seed: u64) -> Result<Coun
 
     let users_copied = copy(
         conn,
-        "COPY user_account (id, email, password, created_at) FROM STDIN",
+        "COPY user_account (id, email, password, created_at) FROM STDIN (FORMAT binary)",
         users.iter().zip(&user_ids),
-        |out, (user, id)| {
-            write!(
-                out,
-                "{id}\t{}\t{}\t{}",
-                escape(&user.email),
-                escape(&password),
-                utc::timestamp(user.created_at)
-            )
+        |row, (user, id)| {
+            row.bigint(*id).text(&user.email).text(&password).timestamptz(user.created_at);
         },
     )
     .await
@@ -86,38 +78,50 @@ pub async fn load(conn: &mut PgConnection, count: u32, seed: u64) -> Result<Coun
     progress.step(&format!("{users_copied} users"));
 
     let rows = user_ids.iter().zip(&action_ids).zip(&users);
-    let actions_copied =
-        copy(conn, "COPY action (id, user_id, created_at) FROM STDIN", rows, |out, ((user_id, id), user)| {
-            write!(out, "{id}\t{user_id}\t{}", utc::timestamp(user.action_at))
-        })
-        .await?;
+    let actions_copied = copy(
+        conn,
+        "COPY action (id, user_id, created_at) FROM STDIN (FORMAT binary)",
+        rows,
+        |row, ((user_id, id), user)| {
+            row.bigint(*id).bigint(*user_id).timestamptz(user.action_at);
+        },
+    )
+    .await?;
     progress.step(&format!("{actions_copied} actions"));
 
     let clips =
         action_ids.iter().zip(&users).flat_map(|(id, user)| user.clips.iter().map(move |clip| (id, clip)));
-    let clips_copied = copy(conn, "COPY clip (action_id, content) FROM STDIN", clips, |out, (id, clip)| {
-        write!(out, "{id}\t\\\\x")?;
-        push_hex(out, clip);
-        Ok(())
-    })
-    .await?;
+    let clips_copied =
+        copy(conn, "COPY clip (action_id, content) FROM STDIN (FORMAT binary)", clips, |row, (id, clip)| {
+            row.bigint(*id).bytes(clip);
+        })
+        .await?;
     progress.step(&format!("{clips_copied} clips"));
 
     let predictions_copied = copy(
         conn,
         "COPY prediction (action_id, is_foul, foul_confidence, no_foul_confidence, no_card_confidence, \
-         yellow_card_confidence, red_card_confidence, foul_model_results, severity_model_results) FROM STDIN",
+         yellow_card_confidence, red_card_confidence, foul_model_results, severity_model_results) \
+         FROM STDIN (FORMAT binary)",
         action_ids.iter().zip(&users),
-        |out, (id, user)| {
+        |row, (id, user)| {
             let [no_card, yellow, red] = user.cards;
             let (foul, no_foul) = (user.foul, 1.0 - user.foul);
-            write!(
-                out,
-                "{id}\t{}\t{foul}\t{no_foul}\t{no_card}\t{yellow}\t{red}\t\
-                 {{\"model\": {{\"name\": \"referai-foul\", \"version\": \"fake\"}}, \"probabilities\": {{\"foul\": {foul}, \"no_foul\": {no_foul}}}}}\t\
-                 {{\"model\": {{\"name\": \"referai-severity\", \"version\": \"fake\"}}, \"probabilities\": {{\"no_card\": {no_card}, \"yellow_card\": {yellow}, \"red_card\": {red}}}}}",
-                foul >= 0.5
-            )
+            row.bigint(*id)
+                .boolean(foul >= 0.5)
+                .float8(foul)
+                .float8(no_foul)
+                .float8(no_card)
+                .float8(yellow)
+                .float8(red)
+                .jsonb(&format!(
+                    "{{\"model\": {{\"name\": \"referai-foul\", \"version\": \"fake\"}}, \
+                     \"probabilities\": {{\"foul\": {foul}, \"no_foul\": {no_foul}}}}}"
+                ))
+                .jsonb(&format!(
+                    "{{\"model\": {{\"name\": \"referai-severity\", \"version\": \"fake\"}}, \
+                     \"probabilities\": {{\"no_card\": {no_card}, \"yellow_card\": {yellow}, \"red_card\": {red}}}}}"
+                ));
         },
     )
     .await?;
@@ -166,43 +170,86 @@ async fn reserve_ids(conn: &mut PgConnection, table: &str, count: u32) -> Result
         .with_context(|| format!("cannot reserve ids in {table}"))
 }
 
-/// Streams `rows` through `statement` (COPY ... FROM STDIN, text format); returns the row count.
+/// Streams `rows` through `statement` (COPY ... FROM STDIN in binary format, which the server
+/// stores without parsing text: clips go as their bytes, not as hex); returns the row count.
 async fn copy<T>(
     conn: &mut PgConnection,
     statement: &str,
     rows: impl Iterator<Item = T>,
-    mut write_row: impl FnMut(&mut String, T) -> std::fmt::Result,
+    mut write_row: impl FnMut(&mut Row<'_>, T),
 ) -> Result<u64, sqlx::Error> {
     let mut copy = conn.copy_in_raw(statement).await?;
-    let mut buffer = String::with_capacity(CHUNK + 4096);
+    let mut buffer = Vec::with_capacity(CHUNK + 4096);
+    // Signature, flags (no OIDs) and an empty header extension.
+    buffer.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+    buffer.extend_from_slice(&[0; 8]);
     for row in rows {
-        write_row(&mut buffer, row).expect("writing to a String cannot fail");
-        buffer.push('\n');
+        let start = buffer.len();
+        buffer.extend_from_slice(&0i16.to_be_bytes());
+        let mut fields = Row { out: &mut buffer, fields: 0 };
+        write_row(&mut fields, row);
+        let count = fields.fields;
+        buffer[start..start + 2].copy_from_slice(&count.to_be_bytes());
         if buffer.len() >= CHUNK {
-            copy.send(buffer.as_bytes()).await?;
+            copy.send(buffer.as_slice()).await?;
             buffer.clear();
         }
     }
-    if !buffer.is_empty() {
-        copy.send(buffer.as_bytes()).await?;
-    }
+    // The trailer: a field count of -1.
+    buffer.extend_from_slice(&(-1i16).to_be_bytes());
+    copy.send(buffer.as_slice()).await?;
     copy.finish().await
 }
 
-/// Appends `bytes` as lowercase hex: per-byte `write!` is ~20x slower in a debug build, and
-/// fake clips are hundreds of megabytes.
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for &byte in bytes {
-        out.push(DIGITS[usize::from(byte >> 4)] as char);
-        out.push(DIGITS[usize::from(byte & 0xf)] as char);
-    }
+/// One row of a binary COPY stream, written a field at a time in the statement's column order.
+struct Row<'a> {
+    out: &'a mut Vec<u8>,
+    fields: i16,
 }
 
-/// COPY's text format gives backslash, tab and newline meaning: escape them.
-fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n").replace('\r', "\\r")
+impl Row<'_> {
+    fn field(&mut self, bytes: &[u8]) -> &mut Self {
+        let len = i32::try_from(bytes.len()).expect("a field fits in 2 GiB");
+        self.out.extend_from_slice(&len.to_be_bytes());
+        self.out.extend_from_slice(bytes);
+        self.fields += 1;
+        self
+    }
+
+    fn bigint(&mut self, value: i64) -> &mut Self {
+        self.field(&value.to_be_bytes())
+    }
+
+    fn text(&mut self, value: &str) -> &mut Self {
+        self.field(value.as_bytes())
+    }
+
+    fn bytes(&mut self, value: &[u8]) -> &mut Self {
+        self.field(value)
+    }
+
+    fn boolean(&mut self, value: bool) -> &mut Self {
+        self.field(&[u8::from(value)])
+    }
+
+    fn float8(&mut self, value: f64) -> &mut Self {
+        self.field(&value.to_bits().to_be_bytes())
+    }
+
+    /// jsonb's binary form: a version byte (1), then the JSON text.
+    fn jsonb(&mut self, json: &str) -> &mut Self {
+        let mut value = Vec::with_capacity(json.len() + 1);
+        value.push(1);
+        value.extend_from_slice(json.as_bytes());
+        self.field(&value)
+    }
+
+    /// timestamptz's binary form: microseconds since 2000-01-01 00:00:00 UTC.
+    fn timestamptz(&mut self, unix_seconds: u64) -> &mut Self {
+        const POSTGRES_EPOCH: i64 = 946_684_800;
+        let seconds = i64::try_from(unix_seconds).expect("a date before year 292277026596");
+        self.field(&((seconds - POSTGRES_EPOCH) * 1_000_000).to_be_bytes())
+    }
 }
 
 fn explain_duplicate(err: sqlx::Error, seed: u64) -> anyhow::Error {
@@ -257,17 +304,5 @@ mod tests {
             assert!(user.email.ends_with("@fake.referai.test") && user.email.is_ascii(), "{}", user.email);
             assert!(user.action_at > user.created_at);
         }
-    }
-
-    #[test]
-    fn hex_is_lowercase_and_two_digits_a_byte() {
-        let mut out = String::from(">");
-        push_hex(&mut out, &[0x00, 0x0f, 0xa5, 0xff]);
-        assert_eq!(out, ">000fa5ff");
-    }
-
-    #[test]
-    fn copy_text_escapes_its_special_characters() {
-        assert_eq!(escape("a\\b\tc\nd"), "a\\\\b\\tc\\nd");
     }
 }

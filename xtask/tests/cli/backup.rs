@@ -169,3 +169,23 @@ fn an_unwritable_destination_leaves_no_partial_file() {
         .collect();
     assert_eq!(names, ["not-a-folder"]);
 }
+
+#[test]
+fn a_restore_that_differs_from_its_manifest_fails_naming_the_table() {
+    let db = seeded();
+    db.run(&["backup"]).success();
+    let path = only_backup(&db);
+    let manifest_path = format!("{path}.manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    assert_eq!(manifest["checksum"], "hash64-sum");
+    // One changed row in `clip`: the count stays, only the checksum can tell.
+    let clip = manifest["tables"].as_array_mut().unwrap().iter_mut().find(|t| t["name"] == "clip").unwrap();
+    let sum: i128 = clip["checksum"].as_str().unwrap().parse().unwrap();
+    clip["checksum"] = (sum + 1).to_string().into();
+    std::fs::write(&manifest_path, serde_json::to_string(&manifest).unwrap()).unwrap();
+
+    let copy = TestDb::reserved();
+    db.run(&["restore", &path, "--into", &copy.name()]).failure(&["table clip differs"]);
+    assert!(!copy.exists(), "a restore that fails verification leaves no database");
+}
