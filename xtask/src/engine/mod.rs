@@ -14,6 +14,7 @@ pub mod rebase;
 mod revert;
 pub mod scaffold;
 mod source;
+pub mod step;
 mod target;
 
 pub use apply::{Outcome, Pending, migrate_to_head};

@@ -9,7 +9,9 @@
 //! and view that mentions the old name, so the rest of the diff sees the new names. The proof
 //! ([`schema::prove`]) then runs the up script on the migrations' database, which must then equal
 //! the declared one, and the down script, which must bring it back; both run in a transaction, as
-//! `cargo xtask migrate` runs them. This module only orchestrates: the schema logic is in
+//! `cargo xtask migrate` runs them. Beside the modelled comparison, both databases' whole-schema
+//! fingerprints ([`schema::fingerprint`]) are compared: a difference the model does not see
+//! fails `check` and stops autogenerate. This module only orchestrates: the schema logic is in
 //! [`schema`].
 
 use std::path::Path;
@@ -26,7 +28,7 @@ use crate::schema::declared::{self, Declared};
 use crate::schema::diff::{self, Direction};
 use crate::schema::lock_friendly::{self, Part};
 use crate::schema::prove::{self, introspect_after};
-use crate::schema::{self, renames};
+use crate::schema::{renames, stairway};
 use dburl::DbUrl;
 
 /// The declared schema, relative to the workspace root.
@@ -65,7 +67,19 @@ pub async fn autogenerate_between(
     compare(migrated, declared, &declared_file, true).await
 }
 
-/// Succeeds, saying so in one line, when `backend/schema.sql` and `migrations/` agree;
+/// Like [`autogenerate_between`] without the proof, as `check` compares: `None` when the two
+/// databases agree, the plan when autogenerate would write one, an error when it would refuse.
+pub async fn check_between(
+    migrated: &mut PgConnection,
+    declared: &mut PgConnection,
+    declared_sql: &str,
+) -> Result<Option<Plan>> {
+    let declared_file = Declared::parse(SCHEMA_FILE.to_owned(), declared_sql.to_owned())?;
+    compare(migrated, declared, &declared_file, false).await
+}
+
+/// Succeeds, saying so in one line, when every migration's down restores the schema its up
+/// started from (the [`stairway`] check) and `backend/schema.sql` and `migrations/` agree;
 /// otherwise fails with the statements that would reconcile them. For CI, like `alembic check`.
 pub async fn check(project: &Project, server: &DbUrl) -> Result<String> {
     let declared = project.root.join(SCHEMA_FILE);
@@ -102,8 +116,10 @@ async fn generate(project: &Project, server: &DbUrl, with_proof: bool) -> Result
         async |[migrated_url, declared_url]| {
             // `join!`, not `try_join!`: a build abandoned mid-transaction would still be running on
             // the server when its scratch database is dropped.
+            // `check` climbs the stairway on the way (each migration up, down, up again); the
+            // proof of a new revision needs only the head.
             let (migrated, wanted) = tokio::join!(
-                build_from_migrations(migrated_url, &source),
+                build_from_migrations(migrated_url, &source, !with_proof),
                 build_from_file(declared_url, &declared)
             );
             let (mut migrated, mut wanted) = (migrated?, wanted?);
@@ -124,15 +140,27 @@ async fn compare(
     declared: &Declared,
     with_proof: bool,
 ) -> Result<Option<Plan>> {
-    let (from, to) = tokio::try_join!(schema::introspect(migrated), schema::introspect(wanted))?;
-    let (rename_up, rename_down) = renames::steps(declared, &from, &to)?;
+    let (before, after) = tokio::try_join!(prove::snapshot(migrated), prove::snapshot(wanted))?;
+    let (from, to) = (&before.schema, &after.schema);
+    let (rename_up, rename_down) = renames::steps(declared, from, to)?;
     if rename_up.is_empty() && from == to {
-        return Ok(None);
+        // The backstop: what the model does not read must not pass as "matches".
+        let unseen = before.fingerprint.differences(&after.fingerprint, "the migrations", &declared.shown);
+        if unseen.is_empty() {
+            return Ok(None);
+        }
+        bail!(
+            "{} and the migrations differ in ways autogenerate does not model, so it cannot write the \
+             change:\n  {}\nwrite this migration by hand (`cargo xtask revision -m NAME`){}",
+            declared.shown,
+            unseen.join("\n  "),
+            if with_proof { "; nothing was generated" } else { "" }
+        );
     }
-    let from_renamed = introspect_after(migrated, &rename_up, &from).await?;
-    let to_unrenamed = introspect_after(wanted, &rename_down, &to).await?;
-    let up = diff::changes(&from_renamed, &to, Direction::Up);
-    let down = diff::changes(&to_unrenamed, &from, Direction::Down);
+    let from_renamed = introspect_after(migrated, &rename_up, from).await?;
+    let to_unrenamed = introspect_after(wanted, &rename_down, to).await?;
+    let up = diff::changes(&from_renamed, to, Direction::Up);
+    let down = diff::changes(&to_unrenamed, from, Direction::Down);
     let mut manual = up.manual.clone();
     manual.extend(down.manual.iter().filter(|m| !up.manual.contains(m)).cloned());
     if !manual.is_empty() {
@@ -154,16 +182,20 @@ async fn compare(
         parts: lock_friendly::split(&up_steps, &down_steps, &existing),
     };
     if with_proof {
-        prove::prove(migrated, &plan.up, &plan.down, &from, &to, &declared.shown).await?;
+        prove::prove(migrated, &plan.up, &plan.down, &before, &after, &declared.shown).await?;
         if plan.parts.len() != 1 || plan.parts[0].no_transaction {
-            lock_friendly::prove_sequence(migrated, &plan.parts, &from, &to, &declared.shown).await?;
+            lock_friendly::prove_sequence(migrated, &plan.parts, from, to, &declared.shown).await?;
         }
     }
     Ok(Some(plan))
 }
 
-/// A scratch database migrated to head with sqlx's own machinery, as `migrate` would.
-async fn build_from_migrations(url: &DbUrl, source: &Source) -> Result<PgConnection> {
+/// A scratch database migrated to head with sqlx's own machinery, as `migrate` would; with
+/// `stairway`, by the [`stairway`] check.
+async fn build_from_migrations(url: &DbUrl, source: &Source, stairway: bool) -> Result<PgConnection> {
+    if stairway {
+        return stairway::climb(url, source).await;
+    }
     // The scratch database is gone by the time anyone reads the error: name the file only.
     engine::migrate_to_head(url, source, Duration::from_secs(10)).await.map_err(|err| {
         let message = format!("{err:#}").replace(&format!("`{}`", url.database()), "the scratch database");

@@ -4,7 +4,8 @@
 //! [`diff::changes`] lists the statements that turn one `Schema` into another; [`declared`]
 //! reads `backend/schema.sql`: its statements and its `-- renamed from:` notes, which
 //! [`renames`] checks and turns into rename steps; [`prove`] runs generated scripts on a scratch
-//! database. Every definition is kept in the server's own normalized text (`pg_get_indexdef`,
+//! database; [`fingerprint`] reads everything else too, so that no difference passes unseen;
+//! [`stairway`] walks every migration up, down and up again. Every definition is kept in the server's own normalized text (`pg_get_indexdef`,
 //! `format_type`, ...), so two databases built from different SQL compare equal exactly when
 //! PostgreSQL sees the same schema.
 
@@ -15,11 +16,13 @@ pub mod autogenerate;
 pub mod declared;
 pub mod diff;
 pub mod doc;
+pub mod fingerprint;
 pub mod introspect;
 pub mod lock_friendly;
 pub mod prove;
 pub mod renames;
 pub mod sql;
+pub mod stairway;
 pub mod versions;
 
 pub use introspect::introspect;

@@ -4,14 +4,45 @@
 //! there: the server itself rewrites every index, constraint and view that mentions the old
 //! name, so the diff that follows sees the new names. The proof runs the up script, which must
 //! land exactly on the declared schema, then the down script, which must bring the migrations'
-//! schema back; each in one transaction, as `cargo xtask migrate` runs them.
+//! schema back; each in one transaction, as `cargo xtask migrate` runs them. Each landing is
+//! checked twice: on the modelled [`Schema`] and on the whole-schema [`Fingerprint`], so a proof
+//! cannot pass on the modelled part alone.
 
 use anyhow::{Result, anyhow, bail};
 use sqlx::{Connection, Executor, PgConnection};
 
 use super::diff::Step;
+use super::fingerprint::{Fingerprint, fingerprint};
 use super::{Schema, introspect};
 use crate::pg;
+
+/// A database's schema read both ways: modelled, and as a whole-schema fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// What autogenerate knows how to change.
+    pub schema: Schema,
+    /// Everything `pg_dump --schema-only` would print.
+    pub fingerprint: Fingerprint,
+}
+
+impl Snapshot {
+    /// Every way `self` (what was found, from `this`) differs from `expected` (from `that`).
+    pub fn differences(&self, expected: &Snapshot, this: &str, that: &str) -> Vec<String> {
+        let mut out = self.schema.differences(&expected.schema);
+        // The fingerprint repeats what the model already said; add only what it alone sees.
+        if out.is_empty() {
+            out = self.fingerprint.differences(&expected.fingerprint, this, that);
+        }
+        out
+    }
+}
+
+/// Reads the `public` schema the connection's database has now, both ways.
+pub async fn snapshot(conn: &mut PgConnection) -> Result<Snapshot> {
+    let schema = introspect(conn).await?;
+    let fingerprint = fingerprint(conn).await?;
+    Ok(Snapshot { schema, fingerprint })
+}
 
 /// The schema as it would be after `steps`, which run in a transaction that is rolled back.
 pub async fn introspect_after(conn: &mut PgConnection, steps: &[Step], schema: &Schema) -> Result<Schema> {
@@ -31,21 +62,21 @@ pub async fn introspect_after(conn: &mut PgConnection, steps: &[Step], schema: &
 
 /// Runs `up` then `down` on `conn`, a database built from the migrations, checking that each
 /// lands exactly on the schema it should (`after`, from the file shown as `declared`, then
-/// `before`); fails with what is left over.
+/// `before`), modelled and fingerprinted; fails with what is left over.
 pub async fn prove(
     conn: &mut PgConnection,
     up: &str,
     down: &str,
-    before: &Schema,
-    after: &Schema,
+    before: &Snapshot,
+    after: &Snapshot,
     declared: &str,
 ) -> Result<()> {
     for (which, script, expected, target) in
         [("up", up, after, declared), ("down", down, before, "the migrations")]
     {
         run(conn, which, script).await?;
-        let reached = introspect(conn).await?;
-        let left = reached.differences(expected);
+        let reached = snapshot(conn).await?;
+        let left = reached.differences(expected, &format!("the database after the {which} script"), target);
         if !left.is_empty() {
             bail!(
                 "the generated {which} script does not reach {target} exactly, so nothing was written; \

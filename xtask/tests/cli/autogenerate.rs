@@ -743,7 +743,8 @@ fn benchmark() {
         for _ in 0..runs {
             let start = std::time::Instant::now();
             let (from, to) =
-                tokio::try_join!(schema::introspect(&mut a), schema::introspect(&mut b)).unwrap();
+                tokio::try_join!(schema::prove::snapshot(&mut a), schema::prove::snapshot(&mut b)).unwrap();
+            let (from, to) = (from.schema, to.schema);
             let diffing = std::time::Instant::now();
             let up = schema::diff::changes(&from, &to, schema::diff::Direction::Up);
             let down = schema::diff::changes(&to, &from, schema::diff::Direction::Down);
@@ -753,7 +754,7 @@ fn benchmark() {
             assert!(!up.steps.is_empty() && !down.steps.is_empty());
         }
         report("diff both ways, alone", &mut diffs);
-        report("introspection of both sides + diff both ways", &mut totals);
+        report("introspection and fingerprint of both sides + diff both ways", &mut totals);
 
         let mut project = repository();
         project.root = env("BENCH_PROJECT").into();
