@@ -17,6 +17,7 @@ mod lint;
 mod local_server;
 mod lock_waits;
 mod migrate;
+mod quickstart;
 mod revision;
 mod seed;
 mod setup;
