@@ -29,8 +29,9 @@ fn main() -> ExitCode {
 
 /// The causes of `err` on one line, "what failed: why", as anyhow's `{:#}` joins them, but with
 /// the server's own message for a database error (sqlx appends the server's source position,
-/// "at line 664", which means nothing to a reader) and control characters escaped, so that no
-/// input (a newline in a database name) can forge a line.
+/// "at line 664", which means nothing to a reader) and control characters other than the line
+/// breaks of a multi-line message escaped, so that no input can forge a line (names holding one
+/// are refused on input).
 fn one_line(err: &anyhow::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut causes = err.chain();
@@ -49,7 +50,9 @@ fn one_line(err: &anyhow::Error) -> String {
             (None, None) => parts.push(cause.to_string()),
         }
     }
-    shown(&parts.join(": "))
+    // Multi-line messages (the statements `check` proposes) keep their lines; every other control
+    // character is escaped. Names holding one are refused before they get this far.
+    parts.join(": ").split('\n').map(shown).collect::<Vec<_>>().join("\n")
 }
 
 /// `cargo xtask pg status | head -1`: a reader that stops early is a normal end, not a panic.

@@ -9,9 +9,9 @@ use sqlx::{Connection, Executor, PgConnection};
 
 use super::{Kind, Plan};
 use crate::engine::{self, Source, baseline, lock};
-use crate::pg;
 use crate::schema::introspect;
 use crate::schema::versions::without_foreign_bookkeeping;
+use crate::{interrupt, pg};
 use dburl::DbUrl;
 
 /// What `--apply` did.
@@ -48,9 +48,11 @@ pub async fn apply(
     let started = Instant::now();
     let mut conn = pg::connect(url).await?;
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut conn).await?;
+    // A signal now must not end the process before the transaction is known to be rolled back.
+    let _guard = interrupt::guard();
     let outcome = tokio::select! {
         outcome = transaction(&mut conn, source, plan, drop_alembic_version, lock_wait) => Some(outcome),
-        _ = tokio::signal::ctrl_c() => None,
+        _ = interrupt::cancelled() => None,
     };
     let Some(outcome) = outcome else {
         drop(conn);

@@ -174,7 +174,14 @@ async fn compare(
     let mut warnings: Vec<String> = up.steps.iter().filter_map(|s| s.loss.clone()).collect();
     warnings.extend(up.hints.iter().cloned());
     let (up_steps, down_steps) = ([rename_up, up.steps].concat(), [rename_down, down.steps].concat());
-    let existing = from_renamed.tables.keys().cloned().collect();
+    // Partitioned tables take neither CONCURRENTLY nor NOT VALID foreign keys: their changes stay
+    // as the diff wrote them.
+    let existing = from_renamed
+        .tables
+        .iter()
+        .filter(|(_, t)| t.partition_by.is_none())
+        .map(|(name, _)| name.clone())
+        .collect();
     let plan = Plan {
         up: diff::render(&up_steps),
         down: diff::render(&down_steps),

@@ -58,6 +58,9 @@ pub async fn write(project: &Project, server: &DbUrl) -> Result<bool> {
     if std::fs::read_to_string(&path).is_ok_and(|old| old == page) {
         return Ok(false);
     }
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    }
     std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(true)
 }

@@ -52,6 +52,15 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
     let adds_foreign_key =
         up.iter().any(|s| parse(s).is_some_and(|p| p.starts("alter table") && p.has("foreign key")));
     let used_text: Vec<String> = up.iter().map(|s| s.sql.clone()).collect();
+    // A commented index stays in the main file, built in its transaction: its comment must be
+    // set after it is built and restored after a down rebuilds it, which no file of its own allows.
+    let commented: BTreeSet<String> = up
+        .iter()
+        .chain(down)
+        .filter_map(|s| {
+            parse(s).filter(|p| p.starts("comment on index")).and_then(|p| p.name_after("comment on index"))
+        })
+        .collect();
 
     for step in up {
         let Some(statement) = parse(step) else {
@@ -147,6 +156,7 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
             && !statement.has("concurrently")
             && let Some(at) = statement.find("index")
             && let Some(index) = statement.word(at + 1)
+            && !commented.contains(index)
         {
             let sql = step.sql.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1);
             indexes.push(Part {
@@ -167,7 +177,9 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
         if !statement.starts("drop index") || statement.has("concurrently") {
             continue;
         }
-        let Some(index) = statement.name_after("drop index") else { continue };
+        let Some(index) = statement.name_after("drop index").filter(|i| !commented.contains(i)) else {
+            continue;
+        };
         let recreate = down.iter().find(|d| {
             parse(d).is_some_and(|p| {
                 p.find("index").and_then(|at| p.word(at + 1)) == Some(&index) && p.starts("create")
@@ -191,6 +203,7 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
         owned_by_later.insert(index);
     }
     main.up.retain(|s| !moved_up.contains(&s.sql));
+
     main.down = main_down_first;
     main.down.extend(down.iter().filter(|d| !undoes_owned(d, &owned_by_later)).cloned());
 

@@ -13,7 +13,7 @@ use sqlx::{Connection, Executor, PgConnection};
 
 use super::diff::Step;
 use super::fingerprint::{Fingerprint, fingerprint};
-use super::{Schema, introspect};
+use super::{ConstraintKind, Schema, introspect};
 use crate::pg;
 
 /// A database's schema read both ways: modelled, and as a whole-schema fingerprint.
@@ -40,7 +40,25 @@ impl Snapshot {
 /// Reads the `public` schema the connection's database has now, both ways.
 pub async fn snapshot(conn: &mut PgConnection) -> Result<Snapshot> {
     let schema = introspect(conn).await?;
-    let fingerprint = fingerprint(conn).await?;
+    let mut fingerprint = fingerprint(conn).await?;
+    // CHECKs as the model canonicalised them (rendered twice): the first rendering of the same
+    // constraint can differ between a schema built from the file and one built from a migration.
+    let checks = schema.tables.iter().flat_map(|(table, t)| {
+        t.constraints
+            .iter()
+            .filter(|(_, c)| c.kind == ConstraintKind::Check)
+            .map(move |(name, c)| (format!("constraint {name} on {table}"), c.definition.clone()))
+    });
+    let domain_checks = schema.domains.iter().flat_map(|(domain, d)| {
+        d.constraints.iter().map(move |(name, definition)| {
+            (format!("constraint {name} on type {domain}"), definition.clone())
+        })
+    });
+    for (object, definition) in checks.chain(domain_checks) {
+        if let Some(properties) = fingerprint.objects.get_mut(&object) {
+            properties.insert("definition".to_owned(), definition);
+        }
+    }
     Ok(Snapshot { schema, fingerprint })
 }
 

@@ -26,13 +26,44 @@ struct Sandbox {
 
 static SANDBOXES: AtomicU32 = AtomicU32::new(0);
 
+/// A down for any initial migration: drops every object of `public` but sqlx's table, so that the
+/// stairway check (up, down, up) of `check` passes whatever the sandbox's migration creates.
+const DROP_EVERYTHING: &str = "DO $$
+DECLARE statement text;
+BEGIN
+    -- Tables first: their identity and serial sequences go with them.
+    FOR statement IN SELECT sql FROM (
+        SELECT 1 AS turn, format('DROP %s IF EXISTS %s CASCADE',
+                      CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                     WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass) AS sql
+        FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND NOT c.relispartition AND c.relname <> '_sqlx_migrations'
+        UNION ALL
+        SELECT 2, format('DROP SEQUENCE IF EXISTS %s CASCADE', c.oid::regclass)
+        FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'S'
+        UNION ALL
+        SELECT 3, format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure)
+        FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+        UNION ALL
+        SELECT 4, format('DROP TYPE IF EXISTS %s CASCADE', t.oid::regtype)
+        FROM pg_type t
+        WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('e', 'd', 'r', 'c')
+          AND (t.typtype <> 'c' OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+    ) AS drops ORDER BY turn
+    LOOP
+        EXECUTE statement;
+    END LOOP;
+END $$;
+";
+
 impl Sandbox {
     fn new(migrations: &str, declared: &str) -> Sandbox {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
         std::fs::create_dir_all(dir.path().join("backend")).unwrap();
         std::fs::write(dir.path().join("migrations/1_initial.up.sql"), migrations).unwrap();
-        std::fs::write(dir.path().join("migrations/1_initial.down.sql"), "SELECT 1;\n").unwrap();
+        std::fs::write(dir.path().join("migrations/1_initial.down.sql"), DROP_EVERYTHING).unwrap();
         std::fs::write(dir.path().join(SCHEMA_FILE), declared).unwrap();
         let name = format!("xag_{}_{}", std::process::id(), SANDBOXES.fetch_add(1, Ordering::Relaxed));
         Sandbox { dir, base: server().with_database(&name) }
