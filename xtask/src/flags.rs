@@ -12,6 +12,7 @@ use anyhow::{Result, anyhow, bail};
 use pico_args::Arguments;
 
 use crate::engine::{self, DdlLimits, Target};
+use crate::schema::real_rows;
 
 /// `cargo xtask help`, generated (at compile time) from the declarations below.
 pub const HELP: &str = TOP_HELP.as_str();
@@ -246,6 +247,8 @@ pub struct Revision {
     pub message: String,
     /// Generate the SQL from the difference between `backend/schema.sql` and `migrations/`.
     pub autogenerate: bool,
+    /// The largest configured database (in MB) copied to prove the generated scripts on its rows.
+    pub copy_limit_mb: u64,
 }
 
 /// Flags of `check`.
@@ -586,16 +589,27 @@ With --autogenerate, the files hold the statements that take the schema built by
 one declared in backend/schema.sql: both are built in scratch databases on the configured server,
 compared, and the up and down scripts proven there before anything is written. Statements that can
 lose data are listed as warnings and marked in the file. Renames are never guessed: mark one in
-backend/schema.sql with `-- renamed from: old_name` on the renamed table or column.",
+backend/schema.sql with `-- renamed from: old_name` on the renamed table or column.
+
+When the configured database is reachable and at the migrations' head, the files are then also run
+up and down on a copy of it, to prove them on its rows (CREATE DATABASE ... TEMPLATE when no one
+else is connected, else pg_dump and pg_restore); the copy is dropped afterwards. The row counts
+per table are printed; a statement that fails on the rows is reported and marked in the file.",
     flags: &[
         value("--message", "NAME", "What the migration does, e.g. \"add clip duration\"")
             .short("-m")
             .required(),
         switch("--autogenerate", "Generate the SQL from backend/schema.sql"),
+        value(
+            "--copy-limit-mb",
+            "MB",
+            "Largest database copied to prove --autogenerate on its rows [default: 1024; 0: skip]",
+        ),
     ],
     parse: |p| {
         Ok(Command::Revision(Revision {
             autogenerate: p.switch("--autogenerate"),
+            copy_limit_mb: p.value("--copy-limit-mb")?.unwrap_or(real_rows::DEFAULT_COPY_LIMIT_MB),
             message: p.value("--message")?.ok_or_else(|| {
                 anyhow!("`revision` needs a name: cargo xtask revision -m \"add clip duration\"")
             })?,

@@ -2,6 +2,7 @@
 //! client programs and the project-local server. Nothing here knows about migrations.
 
 mod connect;
+pub mod copy;
 mod databases;
 pub mod local_server;
 pub mod scratch;

@@ -234,7 +234,9 @@ pub fn lock_header(part: &Part) -> String {
             .or_else(|| statement.name_after("drop index"))
             .or_else(|| statement.name_after("create table"))
             .unwrap_or_default();
-        let first_words: String = step.sql.lines().next().unwrap_or_default().chars().take(70).collect();
+        // Past any note the proof on real rows put above the statement.
+        let first_line = step.sql.lines().find(|line| !line.starts_with("--")).unwrap_or_default();
+        let first_words: String = first_line.chars().take(70).collect();
         let lock_text = match lock {
             Lock::None => "no lock on existing rows".to_owned(),
             lock => format!("{lock} on {table}: {}", lock.blocks()),

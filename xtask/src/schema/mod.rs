@@ -20,6 +20,7 @@ pub mod fingerprint;
 pub mod introspect;
 pub mod lock_friendly;
 pub mod prove;
+pub mod real_rows;
 pub mod renames;
 pub mod sql;
 pub mod stairway;

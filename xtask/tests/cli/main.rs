@@ -18,6 +18,7 @@ mod local_server;
 mod lock_waits;
 mod migrate;
 mod quickstart;
+mod real_rows;
 mod revision;
 mod seed;
 mod setup;
