@@ -271,8 +271,10 @@ pub struct Adopt {
     pub allow_data_loss: bool,
     /// A file of `-- renamed from:` notes for the bridge, written as in `backend/schema.sql`.
     pub renames: Option<PathBuf>,
-    /// How long to wait for locks held by other sessions while applying.
+    /// How long to wait for another migration to finish.
     pub lock_timeout: Duration,
+    /// How long the bridge's statements wait for table locks, and how often they are retried.
+    pub ddl: DdlLimits,
 }
 
 /// Flags of `baseline`.
@@ -680,6 +682,9 @@ failure or Ctrl-C the database is as it was. alembic_version stays unless --drop
         switch("--allow-data-loss", "Accept a bridge with statements that may lose data"),
         switch("--drop-alembic-version", "Drop Alembic's alembic_version table in the same transaction"),
         LOCK_TIMEOUT,
+        DDL_LOCK_TIMEOUT,
+        STATEMENT_TIMEOUT,
+        DDL_RETRIES,
     ],
     parse: |p| {
         Ok(Command::Adopt(Adopt {
@@ -689,6 +694,7 @@ failure or Ctrl-C the database is as it was. alembic_version stays unless --drop
             allow_data_loss: p.switch("--allow-data-loss"),
             drop_alembic_version: p.switch("--drop-alembic-version"),
             lock_timeout: lock_timeout(p)?,
+            ddl: ddl_limits(p)?,
         }))
     },
 };

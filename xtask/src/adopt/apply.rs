@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use sqlx::{Connection, Executor, PgConnection};
 
 use super::{Kind, Plan};
-use crate::engine::{self, Source, baseline, lock};
+use crate::engine::{self, DdlLimits, Source, baseline, lock};
 use crate::schema::introspect;
 use crate::schema::versions::without_foreign_bookkeeping;
 use crate::{interrupt, pg};
@@ -27,8 +27,10 @@ pub struct Applied {
 
 /// Carries `plan` out on the database at `url`: the bridge, the bookkeeping rows sqlx writes,
 /// and (with `drop_alembic_version`) the drop of Alembic's table, all in one transaction.
-/// Refuses a bridge that may lose data unless `allow_data_loss`. Lock waits are bounded by
-/// `lock_wait`; on Ctrl-C the transaction is rolled back and nothing changes.
+/// Refuses a bridge that may lose data unless `allow_data_loss`. The wait for sqlx's migration
+/// lock is bounded by `lock_wait`; the bridge's statements wait for table locks as a migration's
+/// do (`ddl`: lock timeout, retries with the blockers named). On Ctrl-C the transaction is rolled
+/// back and nothing changes.
 pub async fn apply(
     url: &DbUrl,
     source: &Source,
@@ -36,6 +38,7 @@ pub async fn apply(
     allow_data_loss: bool,
     drop_alembic_version: bool,
     lock_wait: Duration,
+    ddl: DdlLimits,
 ) -> Result<Applied> {
     let database = &plan.database;
     if !plan.losses().is_empty() && !allow_data_loss {
@@ -51,7 +54,7 @@ pub async fn apply(
     // A signal now must not end the process before the transaction is known to be rolled back.
     let _guard = interrupt::guard();
     let outcome = tokio::select! {
-        outcome = transaction(&mut conn, source, plan, drop_alembic_version, lock_wait) => Some(outcome),
+        outcome = locked(&mut conn, url, source, plan, drop_alembic_version, lock_wait, ddl) => Some(outcome),
         _ = interrupt::cancelled() => None,
     };
     let Some(outcome) = outcome else {
@@ -77,19 +80,34 @@ pub async fn apply(
     Ok(Applied { recorded, dropped_alembic_version, took: started.elapsed() })
 }
 
+/// Under sqlx's migration lock, the one transaction, retried as a migration is when its
+/// statements time out waiting for table locks.
+async fn locked(
+    conn: &mut PgConnection,
+    url: &DbUrl,
+    source: &Source,
+    plan: &Plan,
+    drop_alembic_version: bool,
+    lock_wait: Duration,
+    ddl: DdlLimits,
+) -> Result<(Vec<i64>, bool)> {
+    lock::lock(conn, &plan.database, lock_wait).await?;
+    let what = format!("adopting `{}`", plan.database);
+    engine::retry_on_lock_timeout(conn, url, &what, ddl, async |conn| {
+        transaction(conn, source, plan, drop_alembic_version).await
+    })
+    .await
+}
+
 /// The one transaction: re-checks that nothing changed since the plan, then bridges and records.
 async fn transaction(
     conn: &mut PgConnection,
     source: &Source,
     plan: &Plan,
     drop_alembic_version: bool,
-    lock_wait: Duration,
 ) -> Result<(Vec<i64>, bool)> {
     let database = &plan.database;
-    lock::lock(conn, database, lock_wait).await?;
     let mut tx = conn.begin().await?;
-    tx.execute(sqlx::AssertSqlSafe(format!("SET LOCAL lock_timeout = {}", lock_wait.as_millis().max(1))))
-        .await?;
     if engine::applied_version(&mut tx).await?.is_some() {
         bail!(
             "`{database}` was migrated by someone else since the plan; nothing was changed, run `cargo xtask status`"
@@ -105,18 +123,9 @@ async fn transaction(
         Kind::Baseline => None,
         Kind::Bridge { sql, .. } => Some(sql.as_str()),
     };
-    let recorded = baseline::record(&mut tx, source, plan.version, landing).await.map_err(|err| {
-        let timeout = err.chain().any(|cause| cause.to_string().contains("lock timeout"));
-        if timeout {
-            anyhow!(
-                "other sessions held locks on `{database}`'s tables for more than {}s; nothing was changed: \
-                 retry when it is quieter (--lock-timeout SECS waits longer)",
-                lock_wait.as_secs()
-            )
-        } else {
-            err.context(format!("nothing was changed in `{database}`"))
-        }
-    })?;
+    let recorded = baseline::record(&mut tx, source, plan.version, landing)
+        .await
+        .map_err(|err| err.context(format!("nothing was changed in `{database}`")))?;
     let dropped = drop_alembic_version && plan.alembic.is_some();
     if dropped {
         tx.execute("DROP TABLE alembic_version").await?;

@@ -56,6 +56,7 @@ impl flags::Adopt {
             self.allow_data_loss,
             self.drop_alembic_version,
             self.lock_timeout,
+            self.ddl,
         )
         .await?;
         println!(

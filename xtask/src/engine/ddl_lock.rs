@@ -118,29 +118,31 @@ pub(super) async fn run(
 ) -> Result<Result<Duration, MigrateError>> {
     let file = script.file_name();
     let limits = limits.for_file(script.migration.sql.as_str(), &file)?;
-    set_timeouts(conn, limits).await?;
-    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *conn).await?;
-    let mut backoff = Duration::from_secs(1);
-    let mut attempt = 0;
-    let result = loop {
+    let result = retrying(conn, &file, limits, async |conn, pid| {
         // A `CREATE INDEX CONCURRENTLY` that timed out (in an earlier try or run) left an INVALID
         // index behind, which would make this try fail with "already exists".
-        let cleaned = if script.migration.no_tx { drop_leftover_indexes(conn, script).await? } else { None };
-        let (result, wait) = match cleaned {
-            Some(wait) => (None, Some(wait)),
-            None => {
-                let (result, wait) = watched(conn, url, pid, way, script, limits.lock_timeout).await;
-                match result {
-                    Err(MigrateError::ExecuteMigration(err, _)) if is_lock_timeout(&err) => (None, wait),
-                    other => (Some(other), None),
-                }
+        if script.migration.no_tx
+            && let Some(wait) = drop_leftover_indexes(conn, script).await?
+        {
+            return Ok(Try::TimedOut(wait));
+        }
+        let migration = async {
+            match way {
+                Way::Apply => conn.apply(TABLE, &script.migration).await,
+                Way::Revert => conn.revert(TABLE, &script.migration).await,
             }
         };
-        if let Some(result) = result {
-            break Ok(result);
-        }
-        let wait = wait.unwrap_or_default();
-        if attempt == limits.retries {
+        let (result, wait) = watched(url, pid, limits.lock_timeout, migration).await;
+        Ok(match result {
+            Err(MigrateError::ExecuteMigration(err, _)) if is_lock_timeout(&err) => {
+                Try::TimedOut(wait.unwrap_or_default())
+            }
+            other => Try::Done(other),
+        })
+    })
+    .await;
+    match result {
+        Err(Failed::Exhausted(last)) => {
             let leftover =
                 if script.migration.no_tx { leftover_indexes(conn, script).await? } else { Vec::new() };
             let leftover = match leftover.as_slice() {
@@ -150,23 +152,106 @@ pub(super) async fn run(
                     names.join(", ")
                 ),
             };
-            break Err(anyhow!(
-                "{file} could not get {} within {} ({}, {}); nothing of it was applied.{leftover} \
-                 Let the blocking session finish or end it (SELECT pg_terminate_backend(pid)), or retry with a \
-                 longer --ddl-lock-timeout or more --ddl-retries",
-                wait.wanted(),
-                show_duration(limits.lock_timeout),
-                if limits.retries == 0 {
-                    "1 try".to_owned()
-                } else {
-                    format!("{} tries", limits.retries + 1)
-                },
-                wait.blockers_line(),
-            ));
+            Err(last.error(&file, &leftover))
+        }
+        Err(Failed::Other(err)) => Err(err),
+        Ok(result) => Ok(result),
+    }
+}
+
+/// Runs `work` (one try: a transaction that rolls back on failure) on `conn` under `limits`, as
+/// a migration runs: on a lock timeout (55P03, anywhere in its error) it is retried with
+/// backoff, each wait reported with its blockers, who are watched from a second connection
+/// while it waits; fails in one line naming `what`, the lock and the blocker after the last try.
+pub async fn retry_on_lock_timeout<T>(
+    conn: &mut PgConnection,
+    url: &DbUrl,
+    what: &str,
+    limits: DdlLimits,
+    mut work: impl AsyncFnMut(&mut PgConnection) -> Result<T>,
+) -> Result<T> {
+    let result = retrying(conn, what, limits, async |conn, pid| {
+        let (result, wait) = watched(url, pid, limits.lock_timeout, work(conn)).await;
+        match result {
+            Err(err) if err.chain().any(is_lock_timeout_cause) => Ok(Try::TimedOut(wait.unwrap_or_default())),
+            other => other.map(Try::Done),
+        }
+    })
+    .await;
+    match result {
+        Ok(value) => Ok(value),
+        Err(Failed::Exhausted(last)) => Err(last.error(what, "")),
+        Err(Failed::Other(err)) => Err(err),
+    }
+}
+
+/// One try's outcome.
+enum Try<T> {
+    /// It ran (and perhaps failed for another reason).
+    Done(T),
+    /// It timed out waiting for a lock, and was rolled back.
+    TimedOut(Wait),
+}
+
+/// Why [`retrying`] gave up.
+enum Failed {
+    /// Every try timed out waiting for a lock; the last wait.
+    Exhausted(Exhausted),
+    /// Something else went wrong.
+    Other(anyhow::Error),
+}
+
+/// The last lock timeout of a piece of work that used up its retries.
+struct Exhausted {
+    wait: Wait,
+    limits: DdlLimits,
+}
+
+impl Exhausted {
+    /// The one-line error naming `what`, the lock, the blocker and the way on; `extra` is added
+    /// after "nothing of it was applied".
+    fn error(&self, what: &str, extra: &str) -> anyhow::Error {
+        let limits = self.limits;
+        anyhow!(
+            "{what} could not get {} within {} ({}, {}); nothing of it was applied.{extra} \
+             Let the blocking session finish or end it (SELECT pg_terminate_backend(pid)), or retry with a \
+             longer --ddl-lock-timeout or more --ddl-retries",
+            self.wait.wanted(),
+            show_duration(limits.lock_timeout),
+            if limits.retries == 0 { "1 try".to_owned() } else { format!("{} tries", limits.retries + 1) },
+            self.wait.blockers_line(),
+        )
+    }
+}
+
+/// The retry loop: session timeouts set, `try_once` called with the session's pid until it does
+/// not time out or the retries are used up, waiting 1 s, 2 s, 4 s... between tries; the
+/// timeouts are reset afterwards, before anything else uses the connection.
+async fn retrying<T>(
+    conn: &mut PgConnection,
+    what: &str,
+    limits: DdlLimits,
+    mut try_once: impl AsyncFnMut(&mut PgConnection, i32) -> Result<Try<T>>,
+) -> Result<T, Failed> {
+    set_timeouts(conn, limits).await.map_err(Failed::Other)?;
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| Failed::Other(e.into()))?;
+    let mut backoff = Duration::from_secs(1);
+    let mut attempt = 0;
+    let result = loop {
+        let wait = match try_once(conn, pid).await {
+            Ok(Try::Done(value)) => break Ok(value),
+            Ok(Try::TimedOut(wait)) => wait,
+            Err(err) => break Err(Failed::Other(err)),
+        };
+        if attempt == limits.retries {
+            break Err(Failed::Exhausted(Exhausted { wait, limits }));
         }
         attempt += 1;
         eprintln!(
-            "{file}: no {} within {}, {}; rolled back, retrying in {}s ({attempt}/{})",
+            "{what}: no {} within {}, {}; rolled back, retrying in {}s ({attempt}/{})",
             wait.wanted(),
             show_duration(limits.lock_timeout),
             wait.blockers_line(),
@@ -176,8 +261,7 @@ pub(super) async fn run(
         tokio::time::sleep(backoff).await;
         backoff *= 2;
     };
-    // Before anything else uses the connection: the bookkeeping and later files get the defaults.
-    conn.execute("RESET lock_timeout; RESET statement_timeout").await?;
+    conn.execute("RESET lock_timeout; RESET statement_timeout").await.map_err(|e| Failed::Other(e.into()))?;
     result
 }
 
@@ -191,25 +275,20 @@ async fn set_timeouts(conn: &mut PgConnection, limits: DdlLimits) -> Result<()> 
     Ok(())
 }
 
-/// Runs the migration while a second connection looks, every so often, at what it waits for and
-/// who holds it: that is gone once the timeout fires. The second connection opens only when the
-/// migration outlasts the first look, so a quick one costs nothing.
-async fn watched(
-    conn: &mut PgConnection,
+/// Runs `work` (which uses the session `pid`) while a second connection looks, every so often,
+/// at what it waits for and who holds it: that is gone once the timeout fires. The second
+/// connection opens only when the work outlasts the first look, so a quick one costs nothing.
+async fn watched<T>(
     url: &DbUrl,
     pid: i32,
-    way: Way,
-    script: &Script,
     lock_timeout: Duration,
-) -> (Result<Duration, MigrateError>, Option<Wait>) {
+    work: impl Future<Output = T>,
+) -> (T, Option<Wait>) {
     let done = Notify::new();
     let seen: RefCell<Option<Wait>> = RefCell::new(None);
     let every = (lock_timeout / 4).clamp(Duration::from_millis(20), Duration::from_millis(500));
-    let migration = async {
-        let result = match way {
-            Way::Apply => conn.apply(TABLE, &script.migration).await,
-            Way::Revert => conn.revert(TABLE, &script.migration).await,
-        };
+    let work = async {
+        let result = work.await;
         done.notify_one();
         result
     };
@@ -240,7 +319,7 @@ async fn watched(
             pg::close(watcher).await;
         }
     };
-    let (result, ()) = tokio::join!(migration, watch);
+    let (result, ()) = tokio::join!(work, watch);
     (result, seen.into_inner())
 }
 
@@ -343,6 +422,13 @@ impl fmt::Display for Blocker {
 
 fn is_lock_timeout(err: &sqlx::Error) -> bool {
     pg::sqlstate(err).as_deref() == Some("55P03")
+}
+
+/// Whether one cause in an error's chain is a lock timeout: the server's own error, or its
+/// message where a layer kept only the text.
+fn is_lock_timeout_cause(cause: &(dyn std::error::Error + 'static)) -> bool {
+    cause.downcast_ref::<sqlx::Error>().is_some_and(is_lock_timeout)
+        || cause.to_string().contains("canceling statement due to lock timeout")
 }
 
 /// The INVALID indexes whose names the file mentions: what a timed-out `CREATE INDEX

@@ -247,3 +247,27 @@ fn ctrl_c_during_apply_leaves_the_database_as_it_was() {
     });
     assert_eq!(left, 0, "no scratch database left");
 }
+
+#[test]
+fn a_blocked_bridge_names_its_blocker_retries_then_changes_nothing() {
+    let db = alembic_db();
+    let before = snapshot(&db);
+    db.with_conn(async |reader| {
+        reader.execute("SET application_name = 'long_reader'").await.unwrap();
+        reader.execute("BEGIN").await.unwrap();
+        reader.execute("SELECT count(*) FROM users").await.unwrap();
+        let args = ["adopt", "--renames", &renames(), "--apply", "--allow-data-loss"];
+        let run = db.run(&[&args[..], &["--ddl-lock-timeout", "300ms", "--ddl-retries", "1"]].concat());
+        assert!(run.stderr.contains("retrying in 1s (1/1)"), "{}", run.stderr);
+        run.failure(&[
+            "adopting",
+            "AccessExclusiveLock on users",
+            "within 300ms (2 tries",
+            "long_reader",
+            "idle in transaction",
+            "nothing of it was applied",
+        ]);
+        reader.execute("COMMIT").await.unwrap();
+    });
+    assert_eq!(snapshot(&db), before, "the schema is as it was, with no bookkeeping");
+}
