@@ -28,7 +28,7 @@ use crate::schema::declared::{self, Declared};
 use crate::schema::diff::{self, Direction};
 use crate::schema::lock_friendly::{self, Part};
 use crate::schema::prove::{self, introspect_after};
-use crate::schema::{renames, stairway};
+use crate::schema::{real_rows, renames, stairway};
 use dburl::DbUrl;
 
 /// The declared schema, relative to the workspace root.
@@ -173,7 +173,8 @@ async fn compare(
     }
     let mut warnings: Vec<String> = up.steps.iter().filter_map(|s| s.loss.clone()).collect();
     warnings.extend(up.hints.iter().cloned());
-    let (up_steps, down_steps) = ([rename_up, up.steps].concat(), [rename_down, down.steps].concat());
+    let (up_steps, mut down_steps) = ([rename_up, up.steps].concat(), [rename_down, down.steps].concat());
+    real_rows::flag_fragile(&mut down_steps);
     // Partitioned tables take neither CONCURRENTLY nor NOT VALID foreign keys: their changes stay
     // as the diff wrote them.
     let existing = from_renamed

@@ -171,6 +171,7 @@ async fn run(
         if direction == Direction::Down
             && let Some(column) = preservable(step, &err)
         {
+            step.loss = None;
             step.sql = format!(
                 "{PRESERVING}{column} without NOT NULL: the up dropped its values, and the rows that \
                  exist have none to restore\n{}",
@@ -234,6 +235,32 @@ fn preservable(step: &Step, err: &sqlx::Error) -> Option<String> {
     let column = statement.name_after("add column").or_else(|| statement.name_after("add"))?;
     let once = step.sql.matches(" NOT NULL").count() == 1;
     (once && !statement.has("default")).then(|| format!("{table}.{column}"))
+}
+
+/// Warns on each down step that re-adds what rows can break: a UNIQUE or PRIMARY KEY constraint,
+/// a CHECK or FOREIGN KEY validated on the spot, NOT NULL, or a NOT NULL column without a
+/// default. Rows written between the up and the down (which no copy holds) make it fail.
+pub fn flag_fragile(down: &mut [Step]) {
+    for step in down.iter_mut().filter(|s| s.loss.is_none()) {
+        let Some(statement) = statements::split(&step.sql).into_iter().next() else { continue };
+        if !statement.starts("alter table") || statement.has("not valid") {
+            continue;
+        }
+        let breaks = if statement.has("unique") || statement.has("primary key") {
+            "rows written since the up hold duplicates"
+        } else if statement.has("foreign key") {
+            "rows written since the up reference rows that do not exist"
+        } else if statement.has("check") {
+            "rows written since the up break the check"
+        } else if statement.has("set not null") {
+            "rows written since the up hold NULLs"
+        } else if statement.has("add column") && statement.has("not null") && !statement.has("default") {
+            "the table has rows: the up dropped this column's values"
+        } else {
+            continue;
+        };
+        step.loss = Some(format!("fails if {breaks}"));
+    }
 }
 
 /// The columns a down script re-adds without NOT NULL by [`PRESERVING`] notes, as `table.column`.
@@ -322,5 +349,23 @@ mod tests {
         relax(&mut print, &down);
         assert_eq!(print.objects["column clip.duration"].keys().collect::<Vec<_>>(), ["type"]);
         assert!(preserved_columns("ALTER TABLE clip ADD COLUMN duration integer NOT NULL;").is_empty());
+    }
+
+    #[test]
+    fn downs_that_rows_written_since_the_up_can_break_are_warned_about() {
+        let step = |sql: &str| Step { sql: sql.to_owned(), loss: None };
+        let mut down = [
+            step("ALTER TABLE a ADD CONSTRAINT a_email_key UNIQUE (email)"),
+            step("ALTER TABLE a ADD CONSTRAINT a_b_fkey FOREIGN KEY (b) REFERENCES b (id)"),
+            step("ALTER TABLE a ADD CONSTRAINT a_b_fkey FOREIGN KEY (b) REFERENCES b (id) NOT VALID"),
+            step("ALTER TABLE a ALTER COLUMN c SET NOT NULL"),
+            step("ALTER TABLE a ADD COLUMN d integer NOT NULL"),
+            step("ALTER TABLE a ADD COLUMN e integer NOT NULL DEFAULT 0"),
+            step("CREATE TABLE f (id int PRIMARY KEY)"),
+        ];
+        flag_fragile(&mut down);
+        let flagged: Vec<bool> = down.iter().map(|s| s.loss.is_some()).collect();
+        assert_eq!(flagged, [true, true, false, true, true, false, false]);
+        assert!(down[0].loss.as_deref().unwrap().contains("duplicates"));
     }
 }
