@@ -99,6 +99,17 @@ pub fn of(statement: &super::statements::Statement, proven_not_null: bool) -> (L
     if s.has("validate constraint") {
         return (Lock::ShareUpdateExclusive, Work::Scan);
     }
+    if s.has("set logged") || s.has("set unlogged") {
+        return (Lock::AccessExclusive, Work::Rewrite);
+    }
+    // `SET (fillfactor=70)` / `RESET (...)` on the table: storage parameters, a catalog change
+    // under SHARE UPDATE EXCLUSIVE (for the parameters autogenerate writes).
+    let storage = ["set", "reset"].iter().any(|w| {
+        s.find(w).is_some_and(|at| s.tokens.get(at + 1) == Some(&super::statements::Token::Punct('(')))
+    });
+    if storage && !s.has("alter column") {
+        return (Lock::ShareUpdateExclusive, Work::Catalog);
+    }
     let not_valid = s.has("not valid");
     if s.has("foreign key") && s.has("add") {
         return (Lock::ShareRowExclusive, if not_valid { Work::Catalog } else { Work::Scan });
@@ -117,4 +128,27 @@ pub fn of(statement: &super::statements::Statement, proven_not_null: bool) -> (L
         return (Lock::AccessExclusive, Work::Rewrite);
     }
     (Lock::AccessExclusive, Work::Catalog)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::statements::split;
+
+    fn lock(sql: &str) -> (Lock, Work) {
+        of(&split(sql)[0], false)
+    }
+
+    #[test]
+    fn persistence_rewrites_and_storage_parameters_only_touch_the_catalog() {
+        assert_eq!(lock("ALTER TABLE t SET UNLOGGED"), (Lock::AccessExclusive, Work::Rewrite));
+        assert_eq!(lock("ALTER TABLE t SET LOGGED"), (Lock::AccessExclusive, Work::Rewrite));
+        assert_eq!(lock("ALTER TABLE t SET (fillfactor=70)"), (Lock::ShareUpdateExclusive, Work::Catalog));
+        assert_eq!(lock("ALTER TABLE t RESET (fillfactor)"), (Lock::ShareUpdateExclusive, Work::Catalog));
+        assert_eq!(
+            lock("ALTER TABLE t ALTER COLUMN c SET (n_distinct=5)"),
+            (Lock::AccessExclusive, Work::Catalog)
+        );
+        assert_eq!(lock("ALTER TABLE t ALTER COLUMN c TYPE bigint"), (Lock::AccessExclusive, Work::Rewrite));
+    }
 }

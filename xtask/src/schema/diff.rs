@@ -432,6 +432,26 @@ impl<'a> Differ<'a> {
         }
     }
 
+    /// Storage parameters set, changed or reset, and the switch between LOGGED and UNLOGGED.
+    fn storage(&mut self, name: &str, old: &Table, new: &Table) {
+        let table = ident(name);
+        let key = |option: &String| option.split('=').next().unwrap_or_default().to_owned();
+        let set: Vec<&String> = new.storage.iter().filter(|o| !old.storage.contains(o)).collect();
+        let reset: Vec<String> =
+            old.storage.iter().map(key).filter(|k| !new.storage.iter().any(|o| key(o) == *k)).collect();
+        if !set.is_empty() {
+            let set: Vec<&str> = set.iter().map(|o| o.as_str()).collect();
+            self.script.alter_columns.push(step(format!("ALTER TABLE {table} SET ({})", set.join(", "))));
+        }
+        if !reset.is_empty() {
+            self.script.alter_columns.push(step(format!("ALTER TABLE {table} RESET ({})", reset.join(", "))));
+        }
+        if old.unlogged != new.unlogged {
+            let persistence = if new.unlogged { "UNLOGGED" } else { "LOGGED" };
+            self.script.alter_columns.push(step(format!("ALTER TABLE {table} SET {persistence}")));
+        }
+    }
+
     fn create_table(&mut self, name: &str, table: &Table) {
         let mut lines: Vec<String> = table
             .column_order()
@@ -450,13 +470,23 @@ impl<'a> Differ<'a> {
         let script = &mut self.script;
         let partition_by =
             table.partition_by.as_ref().map(|p| format!(" PARTITION BY {p}")).unwrap_or_default();
+        let storage = if table.storage.is_empty() {
+            String::new()
+        } else {
+            format!(" WITH ({})", table.storage.join(", "))
+        };
+        let create = if table.unlogged { "CREATE UNLOGGED TABLE" } else { "CREATE TABLE" };
         script.create_tables.push(step(match &table.partition_of {
-            None => format!("CREATE TABLE {} (\n{}\n){partition_by}", ident(name), lines.join(",\n")),
+            None => format!("{create} {} (\n{}\n){partition_by}{storage}", ident(name), lines.join(",\n")),
             Some((parent, bound)) if lines.is_empty() => {
-                format!("CREATE TABLE {} PARTITION OF {} {bound}{partition_by}", ident(name), ident(parent))
+                format!(
+                    "{create} {} PARTITION OF {} {bound}{partition_by}{storage}",
+                    ident(name),
+                    ident(parent)
+                )
             }
             Some((parent, bound)) => format!(
-                "CREATE TABLE {} PARTITION OF {} (\n{}\n) {bound}{partition_by}",
+                "{create} {} PARTITION OF {} (\n{}\n) {bound}{partition_by}{storage}",
                 ident(name),
                 ident(parent),
                 lines.join(",\n")
@@ -513,6 +543,7 @@ impl<'a> Differ<'a> {
         if old.comment != new.comment {
             self.script.comments.push(comment_on_table(name, new.comment.as_deref()));
         }
+        self.storage(name, old, new);
         let dropped: Vec<&String> = old.columns.keys().filter(|c| !new.columns.contains_key(*c)).collect();
         let added: Vec<&String> = new.columns.keys().filter(|c| !old.columns.contains_key(*c)).collect();
         if self.direction == Direction::Up && !dropped.is_empty() && !added.is_empty() {

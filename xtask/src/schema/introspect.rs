@@ -41,7 +41,12 @@ SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
        (SELECT p.relname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent
         WHERE h.inhrelid = c.oid AND c.relispartition) AS parent,
-       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
+       -- `toast.` options live on the TOAST table; `ALTER TABLE` sets them with that prefix.
+       ARRAY(SELECT o FROM unnest(c.reloptions) o
+             UNION ALL SELECT 'toast.' || o FROM pg_class t, unnest(t.reloptions) o WHERE t.oid = c.reltoastrelid
+             ORDER BY 1) AS storage,
+       c.relpersistence = 'u' AS unlogged
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
@@ -213,10 +218,8 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
   UNION ALL
     SELECT 'table', name, options FROM (
         SELECT c.relname::text AS name, concat_ws(', ',
-            CASE WHEN c.relpersistence = 'u' THEN 'unlogged' END,
             CASE WHEN c.relrowsecurity THEN 'row level security' END,
             CASE WHEN c.relforcerowsecurity THEN 'forced row level security' END,
-            'with (' || array_to_string(c.reloptions, ', ') || ')',
             (SELECT 'inherits ' || string_agg(h.inhparent::regclass::text, ', ' ORDER BY h.inhseqno)
              FROM pg_inherits h WHERE h.inhrelid = c.oid AND NOT c.relispartition)) AS options
         FROM pg_class c
@@ -294,6 +297,8 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
             comment: row.try_get("comment")?,
             partition_by: row.try_get("partition_by")?,
             partition_of: parent.zip(bound),
+            storage: row.try_get("storage")?,
+            unlogged: row.try_get("unlogged")?,
             ..Table::default()
         };
         schema.tables.insert(row.try_get("name")?, table);

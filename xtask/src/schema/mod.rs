@@ -163,6 +163,10 @@ pub struct Table {
     /// partition's columns, and what it inherits from its parent's constraints, indexes and
     /// triggers, belong to the parent and are left out here.
     pub partition_of: Option<(String, String)>,
+    /// Storage parameters, sorted, e.g. `fillfactor=70` (`WITH (...)`).
+    pub storage: Vec<String>,
+    /// `UNLOGGED`: not written to the WAL, emptied after a crash.
+    pub unlogged: bool,
 }
 
 impl Table {
