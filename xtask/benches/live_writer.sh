@@ -34,10 +34,9 @@ SQL
 run() {
   local name=$1 undo=$2; shift 2
   rm -f "$work"/writer_log*
-  # Job control: without it a background job ignores SIGINT, and pgbench would never stop (nor
-  # flush its log) before its -T ran out.
-  set -m
-  (cd "$work" && exec pgbench -n -c 1 -R "$rate" -T 600 -f writer.sql -l --log-prefix=writer_log "$url" \
+  # A background job (and anything started from one) ignores SIGINT, and pgbench would never
+  # stop, nor flush its log, before its -T ran out: `env --default-signal` restores it.
+  (cd "$work" && exec env --default-signal=INT pgbench -n -c 1 -R "$rate" -T 600 -f writer.sql -l --log-prefix=writer_log "$url" \
     >/dev/null 2>&1) &
   local writer=$!
   sleep 2
@@ -54,7 +53,6 @@ run() {
   sleep 1
   kill -INT $writer 2>/dev/null || true
   wait $writer 2>/dev/null || true
-  set +m
   # pgbench -l: client, transaction, latency (µs), script, epoch s, µs — keep the change's window.
   local stall
   stall=$(cat "$work"/writer_log* | awk -v s="$start" -v e="$end" '
