@@ -65,6 +65,8 @@ run() {
 f() { printf '%s\n' "$2" > "$work/$1"; echo "$work/$1"; }
 
 echo "== clip: $(psql -X -qtA -d "$url" -c "SELECT count(*) FROM clip") rows; writer at $rate transactions/s"
+# The floor: the writer's longest stall while nothing changes (the machine's own noise).
+run "no change (noise floor)" "SELECT 1" "$(f idle.sql 'SELECT pg_sleep(2);')"
 run "foreign key, naive" "ALTER TABLE clip DROP CONSTRAINT clip_action_id_fkey" \
   "$(f fk.sql 'ALTER TABLE clip ADD CONSTRAINT clip_action_id_fkey FOREIGN KEY (action_id) REFERENCES action(id);')"
 run "foreign key, generated" "ALTER TABLE clip DROP CONSTRAINT clip_action_id_fkey" \
