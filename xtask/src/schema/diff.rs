@@ -603,13 +603,30 @@ impl<'a> Differ<'a> {
     }
 
     fn alter_column(&mut self, table_name: &str, name: &str, old: &Column, new: &Column) {
-        if old.generated != new.generated {
-            self.manual.push(format!(
-                "column {table_name}.{name} changes how it is generated, which PostgreSQL cannot alter in place"
-            ));
+        let alter = format!("ALTER TABLE {} ALTER COLUMN {}", ident(table_name), ident(name));
+        if old.generated.is_some() && new.generated.is_none() {
+            // PostgreSQL 13+: the column keeps its values as plain data.
+            self.script.alter_columns.push(step(format!("{alter} DROP EXPRESSION")));
+        } else if old.generated != new.generated {
+            // A new expression cannot be set in place (before PostgreSQL 17): the column is
+            // dropped and added again, and its values computed anew; it moves to the table's end.
+            self.rebuilt_tables.insert(table_name.to_owned());
+            let table = ident(table_name);
+            let drop = format!("ALTER TABLE {table} DROP COLUMN {}", ident(name));
+            self.script.alter_columns.push(match old.generated {
+                Some(_) => step(drop),
+                None => {
+                    lossy(drop, format!("replaces the values of {table_name}.{name} with generated ones"))
+                }
+            });
+            self.script
+                .alter_columns
+                .push(step(format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(name, new))));
+            if new.comment.is_some() {
+                self.script.comments.push(comment_on_column(table_name, name, new.comment.as_deref()));
+            }
             return;
         }
-        let alter = format!("ALTER TABLE {} ALTER COLUMN {}", ident(table_name), ident(name));
         let steps = &mut self.script.alter_columns;
         let retyped = old.data_type != new.data_type || old.collation != new.collation;
         if old.identity.is_some() && new.identity.is_none() {

@@ -695,11 +695,6 @@ fn what_cannot_be_generated_or_proven_is_refused_with_reasons() {
             "CREATE TABLE t (a int); ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t USING (a > 0);",
             &["policy p on t is only in backend/schema.sql", "table t is only in backend/schema.sql"],
         ),
-        (
-            "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);",
-            "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 3) STORED);",
-            &["column t.b changes how it is generated"],
-        ),
         // An enum value cannot be used in the transaction that adds it: the up script fails.
         (
             "CREATE TYPE genre AS ENUM ('novel'); CREATE TABLE book (id int);",
