@@ -294,8 +294,9 @@ async fn watched<T>(
     };
     let watch = async {
         let mut watcher: Option<PgConnection> = None;
-        // The first look comes early: opening the second connection takes part of the wait.
-        let mut pause = Duration::from_millis(10);
+        // The first look comes early enough for the second connection to open well within the
+        // wait, and late enough that a quick migration (most are) never opens it at all.
+        let mut pause = (lock_timeout / 8).clamp(Duration::from_millis(10), Duration::from_millis(200));
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
