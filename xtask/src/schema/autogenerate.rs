@@ -157,10 +157,12 @@ async fn compare(
             if with_proof { "; nothing was generated" } else { "" }
         );
     }
+    // Down mirrors up: the diff's changes back to the migrations' schema under the new names,
+    // then the renames undone (the other way round, an index that a later lock-friendly file
+    // drops would be renamed after it is gone).
     let from_renamed = introspect_after(migrated, &rename_up, from).await?;
-    let to_unrenamed = introspect_after(wanted, &rename_down, to).await?;
     let up = diff::changes(&from_renamed, to, Direction::Up);
-    let down = diff::changes(&to_unrenamed, from, Direction::Down);
+    let down = diff::changes(to, &from_renamed, Direction::Down);
     let mut manual = up.manual.clone();
     manual.extend(down.manual.iter().filter(|m| !up.manual.contains(m)).cloned());
     if !manual.is_empty() {
@@ -173,7 +175,7 @@ async fn compare(
     }
     let mut warnings: Vec<String> = up.steps.iter().filter_map(|s| s.loss.clone()).collect();
     warnings.extend(up.hints.iter().cloned());
-    let (up_steps, down_steps) = ([rename_up, up.steps].concat(), [rename_down, down.steps].concat());
+    let (up_steps, down_steps) = ([rename_up, up.steps].concat(), [down.steps, rename_down].concat());
     // Partitioned tables take neither CONCURRENTLY nor NOT VALID foreign keys: their changes stay
     // as the diff wrote them.
     let existing = from_renamed

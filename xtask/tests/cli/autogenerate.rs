@@ -351,7 +351,7 @@ fn cases() -> Vec<Case> {
                 "ALTER TABLE critique RENAME CONSTRAINT review_pkey TO critique_pkey;",
                 "ALTER TABLE critique RENAME CONSTRAINT review_stars_check TO critique_stars_check;",
             ])
-            .down(&["ALTER TABLE critique RENAME TO review;", "RENAME CONSTRAINT critique_pkey TO review_pkey;"])
+            .down(&["RENAME CONSTRAINT critique_pkey TO review_pkey;", "ALTER TABLE critique RENAME TO review;"])
             .no_drops(),
         case(
             "table: rename, with a serial key",
@@ -363,7 +363,7 @@ fn cases() -> Vec<Case> {
             "ALTER SEQUENCE tag_id_seq RENAME TO label_id_seq;",
             "ALTER TABLE label ALTER COLUMN id SET DEFAULT nextval('label_id_seq'::regclass);",
         ])
-        .down(&["ALTER TABLE label RENAME TO tag;", "ALTER SEQUENCE label_id_seq RENAME TO tag_id_seq;"])
+        .down(&["ALTER SEQUENCE label_id_seq RENAME TO tag_id_seq;", "ALTER TABLE label RENAME TO tag;"])
         .no_drops(),
         add_table,
         add_column.mirrored("column: drop", &["drops column book.published and its data"]),
@@ -728,8 +728,73 @@ fn what_cannot_be_generated_or_proven_is_refused_with_reasons() {
         ),
         (
             "CREATE TABLE t (a int);",
+            "CREATE TABLE t (a int);\nCOMMENT ON TABLE t IS 'x'; -- renamed from: j",
+            &["backend/schema.sql line 2: `-- renamed from:` must be on the line that names what it renames"],
+        ),
+        // A note on every other kind is checked the same way.
+        (
+            "CREATE TABLE t (a int);",
             "CREATE TABLE t (a int);\nCREATE INDEX i ON t (a); -- renamed from: j",
-            &["backend/schema.sql line 2: `-- renamed from:` must be on a table or column definition"],
+            &[
+                "backend/schema.sql:2: index `i` is renamed from `j`, but the migrations have no index `j`; fix the name",
+            ],
+        ),
+        (
+            "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; CREATE VIEW w AS SELECT a FROM t;",
+            "CREATE TABLE t (a int);\nCREATE VIEW v AS SELECT a FROM t; -- renamed from: w",
+            &[
+                "backend/schema.sql:2: cannot rename view `w` to `v`: the migrations already have both; remove the note",
+            ],
+        ),
+        (
+            "CREATE TABLE t (a int); CREATE MATERIALIZED VIEW m AS SELECT a FROM t;",
+            "CREATE TABLE t (a int);\n-- renamed from: m\nCREATE VIEW v AS SELECT a FROM t;",
+            &["backend/schema.sql:2: view `v` is renamed from `m`, but the migrations have no view `m`"],
+        ),
+        (
+            "CREATE TYPE mood AS ENUM ('ok', 'sad');",
+            "CREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE TYPE feeling AS ENUM ('ok', 'sad'); -- renamed from: mood",
+            &[
+                "backend/schema.sql:2: type `mood` is renamed to `feeling`, but the file still has `mood`; remove one",
+            ],
+        ),
+        (
+            "CREATE TYPE mood AS ENUM ('ok', 'sad');",
+            "CREATE TYPE mood AS ENUM (\n  'ok',\n  'blue' -- renamed from: crimson\n);",
+            &[
+                "backend/schema.sql:3: value `mood.blue` is renamed from `crimson`, but the migrations' `mood` has no value `crimson`",
+            ],
+        ),
+        (
+            "",
+            "CREATE TYPE mood AS ENUM (\n  'ok', -- renamed from: fine\n  'sad'\n);",
+            &["backend/schema.sql:2: enum `mood` is new, so its value `ok` cannot be renamed from anything"],
+        ),
+        (
+            "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+            "CREATE FUNCTION g(a bigint) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; -- renamed from: f",
+            &[
+                "backend/schema.sql:1: function `g` is renamed from `f`, but the migrations have no `f` with the same arguments",
+            ],
+        ),
+        (
+            "CREATE TABLE t (a int CONSTRAINT t_a_check CHECK (a > 0));",
+            "CREATE TABLE t (a int);\nALTER TABLE t ADD CONSTRAINT t_a_positive CHECK (a > 0); -- renamed from: t_check",
+            &[
+                "backend/schema.sql:2: constraint `t.t_a_positive` is renamed from `t_check`, but the migrations' `t` has no constraint `t_check`",
+            ],
+        ),
+        (
+            "CREATE SEQUENCE s;",
+            "CREATE SEQUENCE s;\nCREATE SEQUENCE r; -- renamed from: q",
+            &[
+                "backend/schema.sql:2: sequence `r` is renamed from `q`, but the migrations have no sequence `q`",
+            ],
+        ),
+        (
+            "CREATE TYPE p AS (a int);",
+            "CREATE TYPE q AS (a int); -- renamed from: r",
+            &["backend/schema.sql:1: type `q` is renamed from `r`, but the migrations have no type `r`"],
         ),
     ] {
         let err = format!("{:#}", block_on(pair.autogenerate(before, after)).unwrap_err());

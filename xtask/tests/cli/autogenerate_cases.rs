@@ -3,7 +3,8 @@
 //! passes when, as the external corpus judges it: the two differ before; the generated up script
 //! lands exactly on what `desired.sql` builds; the down script lands exactly on what
 //! `current.sql` builds; the up script, run again, lands on the desired schema again; and the
-//! two agree after. An optional `up.txt` lists texts the up script must contain, one a line.
+//! two agree after. An optional `up.txt` lists texts the up script must contain, one a line;
+//! a line `!TEXT` says that neither script may contain TEXT (`!DROP` for a pure rename).
 //! Adding a case is adding a folder.
 
 use std::path::{Path, PathBuf};
@@ -36,7 +37,9 @@ fn goldens() -> Vec<Golden> {
                 name: dir.file_name().unwrap().to_string_lossy().into_owned(),
                 current: read("current.sql").unwrap(),
                 desired: read("desired.sql").unwrap(),
-                up: read("up.txt").map(|t| t.lines().map(str::to_owned).collect()).unwrap_or_default(),
+                up: read("up.txt")
+                    .map(|t| t.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -57,8 +60,15 @@ async fn run(case: &Golden, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
         Err(err) => return Err(format!("{err:#}")),
     };
     for text in &case.up {
-        if !plan.up.contains(text.as_str()) {
-            return Err(format!("up lacks {text:?}:\n{}", plan.up));
+        match text.strip_prefix('!') {
+            Some(banned) if plan.up.contains(banned) || plan.down.contains(banned) => {
+                return Err(format!("a script has {banned:?}:\nup:\n{}\ndown:\n{}", plan.up, plan.down));
+            }
+            Some(_) => {}
+            None if !plan.up.contains(text.as_str()) => {
+                return Err(format!("up lacks {text:?}:\n{}", plan.up));
+            }
+            None => {}
         }
     }
     // Replayed on a fresh build of the current schema: up, down, up again.
