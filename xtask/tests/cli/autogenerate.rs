@@ -829,6 +829,44 @@ fn a_broken_schema_file_is_explained_with_its_line_and_column() {
     assert!(block_on(sandbox.leftovers()).is_empty());
 }
 
+#[test]
+fn a_broken_migration_is_explained_with_its_file_and_line() {
+    let sandbox =
+        Sandbox::new("CREATE TABLE a (id int PRIMARY KEY);", "CREATE TABLE a (id int PRIMARY KEY);");
+    let migration = |name: &str, sql: &str| {
+        std::fs::write(sandbox.dir.path().join("migrations").join(name), sql).unwrap()
+    };
+    let project = sandbox.project();
+    // Both ways of building the migrations: to head (autogenerate), and the stairway (check).
+    let failures = || {
+        block_on(async {
+            let generated = format!("{:#}", sandbox.autogenerate().await.unwrap_err());
+            let checked = format!("{:#}", autogenerate::check(&project, &sandbox.base).await.unwrap_err());
+            assert!(sandbox.leftovers().await.is_empty());
+            [generated, checked]
+        })
+    };
+    // A semantic error carries no position: the failing statement is found in its file.
+    migration(
+        "2_more.up.sql",
+        "CREATE TABLE b (id int);\n\n-- c points at a table that is not there\nCREATE TABLE c (\n  b_id int REFERENCES nosuch (id)\n);\n",
+    );
+    for err in failures() {
+        assert!(err.starts_with("migrations/2_more.up.sql:4: relation \"nosuch\" does not exist"), "{err}");
+        assert!(!err.contains("xag_"), "no scratch database is named: {err}");
+    }
+    // A parse-time error has a position: line and column.
+    migration("2_more.up.sql", "CREATE TABLE b (\n  id int,\n  x nosuchtype\n);\n");
+    for err in failures() {
+        assert!(err.starts_with("migrations/2_more.up.sql:3:5: type \"nosuchtype\" does not exist"), "{err}");
+    }
+    // A down that fails, on the stairway.
+    migration("2_more.up.sql", "CREATE TABLE b (id int);\n");
+    migration("2_more.down.sql", "DROP TABLE b;\nDROP TABLE nosuch;\n");
+    let err = format!("{:#}", block_on(autogenerate::check(&project, &sandbox.base)).unwrap_err());
+    assert!(err.starts_with("migrations/2_more.down.sql:2: table \"nosuch\" does not exist"), "{err}");
+}
+
 /// The timing half of `xtask/benches/autogenerate.sh`, which builds the databases and the
 /// project it names; run it through the script.
 #[test]
