@@ -6,7 +6,8 @@
 //! introspected ([`schema::introspect`]) and diffed ([`schema::diff`]) both ways. Renames noted in
 //! the schema file ([`schema::renames`]) are first applied inside a transaction that is rolled
 //! back, and the schema is introspected there: the server itself rewrites every index, constraint
-//! and view that mentions the old name, so the rest of the diff sees the new names. The proof
+//! and view that mentions the old name, so the rest of the diff sees the new names; the down
+//! script is the diff back under the new names, then the renames undone. The proof
 //! ([`schema::prove`]) then runs the up script on the migrations' database, which must then equal
 //! the declared one, and the down script, which must bring it back; both run in a transaction, as
 //! `cargo xtask migrate` runs them. Beside the modelled comparison, both databases' whole-schema

@@ -1,8 +1,11 @@
 //! `backend/schema.sql` as text: its statements, in batches to send, and its
 //! `-- renamed from: old_name` notes, the one way to state a rename (autogenerate never guesses).
 //!
-//! A note belongs to the table or column whose definition it is written in (a trailing
-//! comment), or, on a line of its own, to the definition that starts next:
+//! A note belongs to what the line it ends names (a trailing comment), or, on a line of its
+//! own, to the definition that starts next: a `CREATE` statement's object (table, view,
+//! materialized view, function, type, domain, index, sequence), a column or a named constraint
+//! inside `CREATE TABLE`, an `ALTER TABLE ... ADD CONSTRAINT name`, or an enum value inside
+//! `CREATE TYPE ... AS ENUM`:
 //!
 //! ```sql
 //! CREATE TABLE clip ( -- renamed from: video
@@ -10,11 +13,17 @@
 //!     -- renamed from: data
 //!     content bytea NOT NULL
 //! );
+//! CREATE INDEX clip_by_content ON clip (content); -- renamed from: clip_content_idx
+//! CREATE TYPE mood AS ENUM (
+//!     'happy', -- renamed from: glad
+//!     'sad'
+//! );
 //! ```
 //!
-//! Both take a small tokenizer, not a SQL parser: only statement ends, `CREATE TABLE` statements
-//! and the elements inside their parentheses matter, and strings, quoted names, dollar-quoted
-//! bodies and comments are skipped so that nothing inside them is mistaken for either.
+//! Both take a small tokenizer, not a SQL parser: only statement ends, the names `CREATE` and
+//! `ALTER TABLE ... ADD CONSTRAINT` statements give, the elements inside `CREATE TABLE`'s
+//! parentheses and an enum's values matter, and strings, quoted names, dollar-quoted bodies and
+//! comments are read whole so that nothing inside them is mistaken for any of those.
 
 use std::path::Path;
 
