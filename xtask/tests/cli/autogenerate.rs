@@ -685,6 +685,26 @@ fn a_renamed_column_keeps_its_data_both_ways() {
 }
 
 #[test]
+fn a_renamed_enum_value_keeps_its_rows_both_ways() {
+    let before =
+        "CREATE TYPE mood AS ENUM ('ok', 'crimson');\nCREATE TABLE t (id int PRIMARY KEY, m mood NOT NULL);";
+    let after = "CREATE TYPE mood AS ENUM (\n  'ok',\n  'red' -- renamed from: crimson\n);\n\
+                 CREATE TABLE t (id int PRIMARY KEY, m mood NOT NULL);";
+    let pair = Pair::new();
+    let plan = block_on(pair.autogenerate(before, after)).unwrap().unwrap();
+    assert_eq!(plan.up, "ALTER TYPE mood RENAME VALUE 'crimson' TO 'red';\n");
+    assert_eq!(plan.down, "ALTER TYPE mood RENAME VALUE 'red' TO 'crimson';\n");
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+
+    let db = &pair.migrated;
+    db.execute("INSERT INTO t VALUES (1, 'crimson'), (2, 'ok')");
+    db.execute(&format!("BEGIN; {} COMMIT;", plan.up));
+    assert_eq!(db.count("SELECT count(*) FROM t WHERE m = 'red'"), 1);
+    db.execute(&format!("BEGIN; {} COMMIT;", plan.down));
+    assert_eq!(db.count("SELECT count(*) FROM t WHERE m = 'crimson'"), 1);
+}
+
+#[test]
 fn what_cannot_be_generated_or_proven_is_refused_with_reasons() {
     let pair = Pair::new();
     for (before, after, needles) in [

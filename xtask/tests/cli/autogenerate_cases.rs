@@ -3,7 +3,7 @@
 //! passes when, as the external corpus judges it: the two differ before; the generated up script
 //! lands exactly on what `desired.sql` builds; the down script lands exactly on what
 //! `current.sql` builds; the up script, run again, lands on the desired schema again; and the
-//! two agree after. An optional `up.txt` lists texts the up script must contain, one a line;
+//! two agree after (`check` passes once the up script is applied). An optional `up.txt` lists texts the up script must contain, one a line;
 //! a line `!TEXT` says that it must not contain TEXT (`!DROP` for a pure rename). An optional
 //! `down.txt` says the same of the down script. Adding a case is adding a folder.
 
@@ -89,8 +89,6 @@ async fn run(case: &Golden, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
         migrate(&mut declared, script).await?;
         reached.push(introspect(&mut declared).await);
     }
-    xtask::pg::close(migrated).await;
-    xtask::pg::close(declared).await;
     for ((which, schema), expected) in
         ["up", "down", "up again"].into_iter().zip(&reached).zip([&desired, &current, &desired])
     {
@@ -99,7 +97,17 @@ async fn run(case: &Golden, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
             return Err(format!("{which} leaves {left:#?}\nup:\n{}\ndown:\n{}", plan.up, plan.down));
         }
     }
-    Ok(())
+    // Once the migration is applied, `check` passes, with the file (and its notes) unchanged.
+    migrate(&mut migrated, &plan.up).await?;
+    rebuild(&mut declared, &case.desired).await?;
+    let checked = autogenerate::check_between(&mut migrated, &mut declared, &case.desired).await;
+    xtask::pg::close(migrated).await;
+    xtask::pg::close(declared).await;
+    match checked {
+        Ok(None) => Ok(()),
+        Ok(Some(plan)) => Err(format!("check still disagrees after the up script:\n{}", plan.up)),
+        Err(err) => Err(format!("check fails after the up script: {err:#}")),
+    }
 }
 
 #[test]
