@@ -743,11 +743,12 @@ impl<'a> Differ<'a> {
                 && new.columns.len() >= old.columns.len()
                 && new.columns[..old.columns.len()] == old.columns[..]
         };
-        // What a view read that the script drops, or rebuilds under it.
+        // A table or view a view reads that the script drops, or rebuilds under it (a view that
+        // goes away is rebuilt).
         let gone = |d: &String, rebuilt: &BTreeSet<&str>| {
             self.rebuilt_tables.contains(d)
                 || rebuilt.contains(d.as_str())
-                || !(to.tables.contains_key(d) || to.views.contains_key(d))
+                || (from.tables.contains_key(d) && !to.tables.contains_key(d))
         };
         let mut rebuilt: BTreeSet<&str> = BTreeSet::new();
         loop {
