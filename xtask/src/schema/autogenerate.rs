@@ -218,7 +218,7 @@ async fn build_from_migrations(
     };
     match built {
         Ok(conn) => Ok(conn),
-        Err(err) => Err(migration_failure(project, url, source, err).await),
+        Err(err) => Err(migration_failure(project, url, source, err, stairway).await),
     }
 }
 
@@ -227,12 +227,14 @@ async fn build_from_migrations(
 /// transaction left the database as it was before it, so its statements are run again there one
 /// by one, in a transaction that is rolled back, to find the failing one: a semantic error (a
 /// missing table) carries no position of its own. The scratch database is gone by the time
-/// anyone reads the message, so it is never named.
+/// anyone reads the message, so it is never named. The stairway's own findings (a down that
+/// does not restore the schema) are told as they are.
 async fn migration_failure(
     project: &Project,
     url: &DbUrl,
     source: &Source,
     err: anyhow::Error,
+    stairway: bool,
 ) -> anyhow::Error {
     let message = format!("{err:#}");
     let mut scripts = source.migrations.iter().flat_map(|f| std::iter::once(&f.up).chain(f.down.as_ref()));
@@ -251,6 +253,9 @@ async fn migration_failure(
         }
     }
     let message = message.replace(&format!("`{}`", url.database()), "the scratch database");
+    if stairway {
+        return anyhow!("{message}");
+    }
     anyhow!("cannot build the migrations on a scratch database: {message}")
 }
 
