@@ -3,7 +3,7 @@
 //!
 //! A note belongs to what the line it ends names (a trailing comment), or, on a line of its
 //! own, to the definition that starts next: a `CREATE` statement's object (table, view,
-//! materialized view, function, type, domain, index, sequence), a column or a named constraint
+//! materialized view, function, type, domain, index, sequence, trigger), a column or a named constraint
 //! inside `CREATE TABLE`, an `ALTER TABLE ... ADD CONSTRAINT name`, or an enum value inside
 //! `CREATE TYPE ... AS ENUM`:
 //!
@@ -89,6 +89,8 @@ pub enum Subject {
     Type(String),
     /// An enum's value: type, label.
     EnumValue(String, String),
+    /// A table's trigger: table, trigger.
+    Trigger(String, String),
     /// An index.
     Index(String),
     /// A sequence.
@@ -280,6 +282,7 @@ enum Kind {
     Type,
     Index,
     Sequence,
+    Trigger,
 }
 
 impl Kind {
@@ -293,6 +296,8 @@ impl Kind {
             Kind::Type => Subject::Type(name),
             Kind::Index => Subject::Index(name),
             Kind::Sequence => Subject::Sequence(name),
+            // A trigger is named with its table, which comes later: see `State::Trigger`.
+            Kind::Trigger => Subject::Trigger(String::new(), name),
         }
     }
 }
@@ -313,6 +318,8 @@ enum State {
     Type { name: String, line: usize, is_enum: bool },
     /// Among an enum's values.
     Enum { name: String, line: usize },
+    /// After `CREATE TRIGGER name` (on `line`): `ON table` names what the trigger is on.
+    Trigger { name: String, line: usize, on: bool },
     /// Saw `ALTER`.
     Alter,
     /// Saw `ALTER TABLE [IF EXISTS] [ONLY]`; the name comes next.
@@ -334,6 +341,7 @@ impl State {
                 | State::AlterName
                 | State::Altered { .. }
                 | State::Table { naming: true, .. }
+                | State::Trigger { .. }
         )
     }
 }
@@ -421,9 +429,10 @@ pub fn renames(sql: &str) -> Result<Vec<Rename>, String> {
                 Some("type" | "domain") => State::Name(Kind::Type),
                 Some("index") => State::Name(Kind::Index),
                 Some("sequence") => State::Name(Kind::Sequence),
+                Some("trigger") => State::Name(Kind::Trigger),
                 Some(
                     "or" | "replace" | "global" | "local" | "temp" | "temporary" | "unlogged" | "unique"
-                    | "recursive",
+                    | "recursive" | "constraint",
                 ) => State::Create,
                 _ => State::Other,
             },
@@ -447,6 +456,7 @@ pub fn renames(sql: &str) -> Result<Vec<Rename>, String> {
                             start(kind.subject(&name), Some(line), &mut current);
                             State::Type { name, line, is_enum: false }
                         }
+                        Kind::Trigger => State::Trigger { name, line, on: false },
                         _ => {
                             start(kind.subject(&name), Some(line), &mut current);
                             State::Other
@@ -498,6 +508,16 @@ pub fn renames(sql: &str) -> Result<Vec<Rename>, String> {
                     State::Other
                 }
                 _ => State::Enum { name, line: name_line },
+            },
+            State::Trigger { name, line: name_line, on } => match (keyword, word) {
+                (Some("on"), _) if !on => State::Trigger { name, line: name_line, on: true },
+                (_, Some(_)) if on && next_is_dot => State::Trigger { name, line: name_line, on },
+                (_, None) if on && punct == Some('.') => State::Trigger { name, line: name_line, on },
+                (_, Some((table, _))) if on => {
+                    start(Subject::Trigger(table.to_owned(), name), Some(name_line), &mut current);
+                    State::Other
+                }
+                _ => State::Trigger { name, line: name_line, on },
             },
             State::Alter => match keyword {
                 Some("table") => State::AlterName,
@@ -657,6 +677,7 @@ COMMENT ON TABLE t IS '-- renamed from: nothing';
             ("-- renamed from: x\nALTER TABLE t ADD COLUMN a int;\n", 1),
             ("CREATE TYPE e AS ENUM (\n  'a'\n); -- renamed from: f\n", 3),
             ("CREATE TYPE e AS ENUM ('a', -- renamed from: two words\n  'b');\n", 1),
+            ("CREATE TRIGGER g -- renamed from: h\n  BEFORE UPDATE ON t EXECUTE FUNCTION f();\n", 1),
             ("CREATE TABLE t (a int);\n-- renamed from: x\n", 2),
             ("CREATE TABLE t (\n  a int -- renamed from: two words\n);\n", 2),
             ("CREATE TABLE t (\n  -- renamed from: x\n  -- renamed from: y\n  a int\n);\n", 3),
@@ -715,6 +736,10 @@ ALTER TABLE ONLY public.t
     ADD CONSTRAINT t_fk FOREIGN KEY (a) REFERENCES u (id); -- renamed from: t_a_fkey
 -- renamed from: t_b_check
 ALTER TABLE t ADD CONSTRAINT t_b_positive CHECK (a > 1);
+CREATE TRIGGER t_touch BEFORE UPDATE ON public.t FOR EACH ROW EXECUTE FUNCTION f2(); -- renamed from: touch
+-- renamed from: t_check
+CREATE CONSTRAINT TRIGGER t_checked
+    AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f2();
 ";
         let found: Vec<(usize, Subject, String)> =
             renames(sql).unwrap().into_iter().map(|r| (r.line, r.subject, r.from)).collect();
@@ -735,6 +760,8 @@ ALTER TABLE t ADD CONSTRAINT t_b_positive CHECK (a > 1);
             (19, Subject::Constraint(s("t"), s("t_a_key")), "t_key"),
             (23, Subject::Constraint(s("t"), s("t_fk")), "t_a_fkey"),
             (24, Subject::Constraint(s("t"), s("t_b_positive")), "t_b_check"),
+            (26, Subject::Trigger(s("t"), s("t_touch")), "touch"),
+            (27, Subject::Trigger(s("t"), s("t_checked")), "t_check"),
         ];
         let expected: Vec<(usize, Subject, String)> =
             expected.into_iter().map(|(line, subject, from)| (line, subject, s(from))).collect();

@@ -17,7 +17,7 @@ use super::sql::{ident, literal};
 /// note against both schemas. A note already carried out by the migrations is skipped.
 ///
 /// Up renames the objects that have names of their own first (tables, types, views, ...), then
-/// what lives on a table or a type (columns, constraints, enum values), by its owner's new
+/// what lives on a table or a type (columns, constraints, triggers, enum values), by its owner's new
 /// name; down undoes the same statements backwards.
 pub fn steps(declared: &Declared, from: &Schema, to: &Schema) -> Result<(Vec<Step>, Vec<Step>)> {
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -105,7 +105,8 @@ pub fn steps(declared: &Declared, from: &Schema, to: &Schema) -> Result<(Vec<Ste
                     );
                 }
             }
-            Subject::Column(..) | Subject::Constraint(..) | Subject::EnumValue(..) => {}
+            Subject::Column(..) | Subject::Constraint(..) | Subject::EnumValue(..) | Subject::Trigger(..) => {
+            }
         }
     }
     for rename in &declared.renames {
@@ -115,6 +116,7 @@ pub fn steps(declared: &Declared, from: &Schema, to: &Schema) -> Result<(Vec<Ste
             Subject::Column(table, new) => (table, new, "column"),
             Subject::Constraint(table, new) => (table, new, "constraint"),
             Subject::EnumValue(type_name, new) => (type_name, new, "value"),
+            Subject::Trigger(table, new) => (table, new, "trigger"),
             _ => continue,
         };
         let enum_value = what == "value";
@@ -141,6 +143,10 @@ pub fn steps(declared: &Declared, from: &Schema, to: &Schema) -> Result<(Vec<Ste
             "column" => (
                 format!("ALTER TABLE {owner_sql} RENAME COLUMN {} TO {}", ident(old), ident(new)),
                 format!("ALTER TABLE {owner_sql} RENAME COLUMN {} TO {}", ident(new), ident(old)),
+            ),
+            "trigger" => (
+                format!("ALTER TRIGGER {} ON {owner_sql} RENAME TO {}", ident(old), ident(new)),
+                format!("ALTER TRIGGER {} ON {owner_sql} RENAME TO {}", ident(new), ident(old)),
             ),
             "constraint" => (
                 format!("ALTER TABLE {owner_sql} RENAME CONSTRAINT {} TO {}", ident(old), ident(new)),
@@ -170,7 +176,8 @@ fn named_new(subject: &Subject) -> &str {
         | Subject::Sequence(n)
         | Subject::Column(_, n)
         | Subject::Constraint(_, n)
-        | Subject::EnumValue(_, n) => n,
+        | Subject::EnumValue(_, n)
+        | Subject::Trigger(_, n) => n,
     }
 }
 
@@ -179,7 +186,7 @@ fn swap(verb: &str, old: &str, new: &str) -> (String, String) {
     (format!("{verb} {old} RENAME TO {new}"), format!("{verb} {new} RENAME TO {old}"))
 }
 
-/// What a column, a constraint or an enum value belongs to, on one side.
+/// What a column, a constraint, a trigger or an enum value belongs to, on one side.
 #[derive(Clone, Copy)]
 enum Owner<'a> {
     Table(&'a super::Table),
@@ -190,6 +197,7 @@ impl Owner<'_> {
     fn has(self, what: &str, name: &str) -> bool {
         match self {
             Owner::Table(table) if what == "column" => table.columns.contains_key(name),
+            Owner::Table(table) if what == "trigger" => table.triggers.contains_key(name),
             Owner::Table(table) => table.constraints.contains_key(name),
             Owner::Enum(labels) => labels.iter().any(|l| l == name),
         }
@@ -202,7 +210,7 @@ struct Names<'a> {
     what: &'static str,
     old: &'a str,
     new: &'a str,
-    /// For a column, a constraint or an enum value: its owner's new and old names.
+    /// For a column, a constraint, a trigger or an enum value: its owner's new and old names.
     owner: Option<(&'a str, &'a str)>,
 }
 

@@ -813,6 +813,17 @@ fn what_cannot_be_generated_or_proven_is_refused_with_reasons() {
             ],
         ),
         (
+            "CREATE TABLE t (a int); CREATE TABLE u (a int);
+             CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+             CREATE TRIGGER g BEFORE UPDATE ON u FOR EACH ROW EXECUTE FUNCTION f();",
+            "CREATE TABLE t (a int); CREATE TABLE u (a int);
+             CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+             CREATE TRIGGER h BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f(); -- renamed from: g",
+            &[
+                "backend/schema.sql:3: trigger `t.h` is renamed from `g`, but the migrations' `t` has no trigger `g`",
+            ],
+        ),
+        (
             "CREATE SEQUENCE s;",
             "CREATE SEQUENCE s;\nCREATE SEQUENCE r; -- renamed from: q",
             &[
