@@ -12,13 +12,16 @@
 # Usage: xtask/benches/autogenerate.sh [postgres://user@host:port]   (default: 127.0.0.1:5432, user postgres)
 set -euo pipefail
 server=${1:-postgres://postgres@127.0.0.1:5432}
-databases="xtask_bench_migrated xtask_bench_declared"
+# BENCH_PREFIX names the throwaway databases, so that two checkouts can run this at once.
+prefix=${BENCH_PREFIX:-xtask_bench}
+databases="${prefix}_migrated ${prefix}_declared"
 source "$(dirname "$0")/common.sh"
 
 # tables FIRST LAST [extra]: CREATE statements for tables tFIRST..tLAST; with `extra`, every
 # hundredth table has one more column. Every tenth table also has a CHECK on a varchar
 # (`IN (...)`, re-rendered to compare), a column of a domain and a comment on its index; every
-# hundredth a materialized view with an index and a comment.
+# hundredth a materialized view with an index and a comment, a view that the declared side
+# replaces in place (a column appended) and a view it renames (a `-- renamed from:` note).
 tables() {
   for i in $(seq "$1" "$2"); do
     extra=""
@@ -29,6 +32,11 @@ tables() {
     if [ $((i % 10)) -eq 0 ]; then printf "COMMENT ON INDEX t%d_parent_id_idx IS 'by parent';\n" "$i"; fi
     if [ $((i % 100)) -eq 0 ]; then
       printf "CREATE MATERIALIZED VIEW m%d AS SELECT parent_id, count(*) AS n FROM t%d GROUP BY parent_id;\nCREATE UNIQUE INDEX m%d_parent_id_idx ON m%d (parent_id);\nCOMMENT ON MATERIALIZED VIEW m%d IS 'counts';\n" "$i" "$i" "$i" "$i" "$i"
+      if [ "${3:-}" = extra ]; then
+        printf "CREATE VIEW v%d AS SELECT id, name, note FROM t%d;\nCREATE VIEW w%d AS SELECT id FROM t%d; -- renamed from: old_w%d\n" "$i" "$i" "$i" "$i" "$i"
+      else
+        printf "CREATE VIEW v%d AS SELECT id, name FROM t%d;\nCREATE VIEW old_w%d AS SELECT id FROM t%d;\n" "$i" "$i" "$i" "$i"
+      fi
     fi
   done
 }
@@ -41,11 +49,11 @@ done
 { echo "$domain"; tables 1 1000 extra; } > "$work/project/backend/schema.sql"
 
 for db in $databases; do fresh "$db"; done
-cat "$work"/project/migrations/*.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$server/xtask_bench_migrated"
-psql -X -q -v ON_ERROR_STOP=1 -d "$server/xtask_bench_declared" -f "$work/project/backend/schema.sql"
+cat "$work"/project/migrations/*.sql | psql -X -q -v ON_ERROR_STOP=1 -d "$server/${prefix}_migrated"
+psql -X -q -v ON_ERROR_STOP=1 -d "$server/${prefix}_declared" -f "$work/project/backend/schema.sql"
 
 echo "== 1,000 tables on each side"
-BENCH_MIGRATED_URL="$server/xtask_bench_migrated" BENCH_DECLARED_URL="$server/xtask_bench_declared" \
+BENCH_MIGRATED_URL="$server/${prefix}_migrated" BENCH_DECLARED_URL="$server/${prefix}_declared" \
   BENCH_SERVER_URL="$server/postgres" BENCH_PROJECT="$work/project" \
   cargo test --quiet --manifest-path "$root/Cargo.toml" -p xtask --test cli autogenerate::benchmark \
   -- --ignored --nocapture --test-threads 1 | grep -E '^(introspection|diff|check)'

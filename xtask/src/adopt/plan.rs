@@ -14,7 +14,7 @@ use crate::backups::{self, Request};
 use crate::engine::{self, Source};
 use crate::pg;
 use crate::pg::scratch::with_scratch_database;
-use crate::schema::declared::Declared;
+use crate::schema::declared::{Declared, Subject};
 use crate::schema::diff::{self, Direction};
 use crate::schema::prove::introspect_after;
 use crate::schema::versions::{schemas_by_version, without_foreign_bookkeeping};
@@ -199,8 +199,12 @@ async fn prove_bridge(
     let table_renames: BTreeMap<String, String> = declared
         .renames
         .iter()
-        .filter(|r| r.column.is_none() && from.tables.contains_key(&r.from))
-        .map(|r| (r.from.clone(), r.table.clone()))
+        .filter_map(|r| match &r.subject {
+            Subject::Table(table) if from.tables.contains_key(&r.from) => {
+                Some((r.from.clone(), table.clone()))
+            }
+            _ => None,
+        })
         .collect();
     let from_renamed = without_foreign_bookkeeping(introspect_after(conn, &rename_up, &from).await?);
     let changes = diff::changes(&from_renamed, to, Direction::Up);

@@ -6,7 +6,8 @@
 //! introspected ([`schema::introspect`]) and diffed ([`schema::diff`]) both ways. Renames noted in
 //! the schema file ([`schema::renames`]) are first applied inside a transaction that is rolled
 //! back, and the schema is introspected there: the server itself rewrites every index, constraint
-//! and view that mentions the old name, so the rest of the diff sees the new names. The proof
+//! and view that mentions the old name, so the rest of the diff sees the new names; the down
+//! script is the diff back under the new names, then the renames undone. The proof
 //! ([`schema::prove`]) then runs the up script on the migrations' database, which must then equal
 //! the declared one, and the down script, which must bring it back; both run in a transaction, as
 //! `cargo xtask migrate` runs them. Beside the modelled comparison, both databases' whole-schema
@@ -17,7 +18,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use sqlx::{Connection, Executor, PgConnection};
 
 use crate::engine::{self, Source};
@@ -119,7 +120,7 @@ async fn generate(project: &Project, server: &DbUrl, with_proof: bool) -> Result
             // `check` climbs the stairway on the way (each migration up, down, up again); the
             // proof of a new revision needs only the head.
             let (migrated, wanted) = tokio::join!(
-                build_from_migrations(migrated_url, &source, !with_proof),
+                build_from_migrations(project, migrated_url, &source, !with_proof),
                 build_from_file(declared_url, &declared)
             );
             let (mut migrated, mut wanted) = (migrated?, wanted?);
@@ -157,10 +158,12 @@ async fn compare(
             if with_proof { "; nothing was generated" } else { "" }
         );
     }
+    // Down mirrors up: the diff's changes back to the migrations' schema under the new names,
+    // then the renames undone (the other way round, an index that a later lock-friendly file
+    // drops would be renamed after it is gone).
     let from_renamed = introspect_after(migrated, &rename_up, from).await?;
-    let to_unrenamed = introspect_after(wanted, &rename_down, to).await?;
     let up = diff::changes(&from_renamed, to, Direction::Up);
-    let down = diff::changes(&to_unrenamed, from, Direction::Down);
+    let down = diff::changes(to, &from_renamed, Direction::Down);
     let mut manual = up.manual.clone();
     manual.extend(down.manual.iter().filter(|m| !up.manual.contains(m)).cloned());
     if !manual.is_empty() {
@@ -173,7 +176,7 @@ async fn compare(
     }
     let mut warnings: Vec<String> = up.steps.iter().filter_map(|s| s.loss.clone()).collect();
     warnings.extend(up.hints.iter().cloned());
-    let (up_steps, mut down_steps) = ([rename_up, up.steps].concat(), [rename_down, down.steps].concat());
+    let (up_steps, mut down_steps) = ([rename_up, up.steps].concat(), [down.steps, rename_down].concat());
     real_rows::flag_fragile(&mut down_steps);
     // Partitioned tables take neither CONCURRENTLY nor NOT VALID foreign keys: their changes stay
     // as the diff wrote them.
@@ -200,45 +203,77 @@ async fn compare(
 
 /// A scratch database migrated to head with sqlx's own machinery, as `migrate` would; with
 /// `stairway`, by the [`stairway`] check.
-async fn build_from_migrations(url: &DbUrl, source: &Source, stairway: bool) -> Result<PgConnection> {
-    if stairway {
-        return stairway::climb(url, source).await;
+async fn build_from_migrations(
+    project: &Project,
+    url: &DbUrl,
+    source: &Source,
+    stairway: bool,
+) -> Result<PgConnection> {
+    let built = if stairway {
+        stairway::climb(url, source).await
+    } else {
+        match engine::migrate_to_head(url, source, Duration::from_secs(10)).await {
+            Ok(_) => pg::connect(url).await,
+            Err(err) => Err(err),
+        }
+    };
+    match built {
+        Ok(conn) => Ok(conn),
+        Err(err) => Err(migration_failure(project, url, source, err, stairway).await),
     }
-    // The scratch database is gone by the time anyone reads the error: name the file only.
-    engine::migrate_to_head(url, source, Duration::from_secs(10)).await.map_err(|err| {
-        let message = format!("{err:#}").replace(&format!("`{}`", url.database()), "the scratch database");
-        anyhow::anyhow!("cannot build the migrations on a scratch database: {message}")
-    })?;
-    pg::connect(url).await
+}
+
+/// `err`, a failure to build the migrations on the scratch database at `url`, as
+/// `migrations/FILE:LINE[:COLUMN]: message` when a migration file failed. The file's own
+/// transaction left the database as it was before it, so its statements are run again there one
+/// by one, in a transaction that is rolled back, to find the failing one: a semantic error (a
+/// missing table) carries no position of its own. The scratch database is gone by the time
+/// anyone reads the message, so it is never named. The stairway's own findings (a down that
+/// does not restore the schema) are told as they are.
+async fn migration_failure(
+    project: &Project,
+    url: &DbUrl,
+    source: &Source,
+    err: anyhow::Error,
+    stairway: bool,
+) -> anyhow::Error {
+    let message = format!("{err:#}");
+    let mut scripts = source.migrations.iter().flat_map(|f| std::iter::once(&f.up).chain(f.down.as_ref()));
+    let failed = scripts.find(|s| message.starts_with(&format!("{} failed", s.path.display())));
+    if let Some(script) = failed
+        && let Ok(mut conn) = pg::connect(url).await
+    {
+        let sql = script.migration.sql.as_ref();
+        let found = pinpoint(&mut conn, sql, 0, sql, !script.migration.no_tx).await;
+        pg::close(conn).await;
+        if let Ok(Some((location, server))) = found {
+            return anyhow!(
+                "{}:{location}: {server}; the migrations must build on an empty database",
+                show(project, &script.path)
+            );
+        }
+    }
+    let message = message.replace(&format!("`{}`", url.database()), "the scratch database");
+    if stairway {
+        return anyhow!("{message}");
+    }
+    anyhow!("cannot build the migrations on a scratch database: {message}")
 }
 
 /// Statements sent to the server at once while building the declared schema.
 const BATCH: usize = 100;
 
 /// A scratch database built from the declared schema file, a batch of statements at a time.
-/// When a batch fails, its statements are run again one by one in a transaction that is rolled
-/// back, to point at the failing statement's line: a semantic error (a missing table, an unknown
-/// type) carries no position of its own.
+/// When a batch fails, its failing statement is found ([`pinpoint`]) to point at its line.
 async fn build_from_file(url: &DbUrl, declared: &Declared) -> Result<PgConnection> {
     let mut conn = pg::connect(url).await?;
     for (start, batch) in declared::batches(&declared.sql, BATCH) {
         let Err(err) = conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(batch.clone()))).await else {
             continue;
         };
-        let (mut err, mut at) = (err, start);
-        let mut tx = conn.begin().await?;
-        for (offset, statement) in declared::batches(&batch, 1) {
-            if let Err(found) = tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(statement))).await {
-                (err, at) = (found, start + offset);
-                break;
-            }
-        }
-        tx.rollback().await?;
-        let (message, location) = pg::located(&err, &declared.sql, at);
-        // ` at line L, column C` when the server gave a position, as `L:C`.
-        let location = match location.strip_prefix(" at line ") {
-            Some(place) => place.replace(", column ", ":"),
-            None => declared::line_of(&declared.sql, at).to_string(),
+        let (location, message) = match pinpoint(&mut conn, &declared.sql, start, &batch, true).await? {
+            Some(found) => found,
+            None => place(&err, &declared.sql, start),
         };
         bail!(
             "{}:{location}: {message}; fix it (it must build the whole schema on an empty database) and run again",
@@ -246,4 +281,46 @@ async fn build_from_file(url: &DbUrl, declared: &Declared) -> Result<PgConnectio
         );
     }
     Ok(conn)
+}
+
+/// The first of `statements` (which start at character `start` of `file`) that fails on `conn`,
+/// run one by one, in a transaction that is rolled back when `transaction`: where it fails in
+/// `file` ([`place`]) and the server's message; `None` when none fails.
+async fn pinpoint(
+    conn: &mut PgConnection,
+    file: &str,
+    start: usize,
+    statements: &str,
+    transaction: bool,
+) -> Result<Option<(String, String)>> {
+    if !transaction {
+        for (offset, statement) in declared::batches(statements, 1) {
+            if let Err(err) = conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(statement))).await {
+                return Ok(Some(place(&err, file, start + offset)));
+            }
+        }
+        return Ok(None);
+    }
+    let mut tx = conn.begin().await?;
+    let mut found = None;
+    for (offset, statement) in declared::batches(statements, 1) {
+        if let Err(err) = tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(statement))).await {
+            found = Some(place(&err, file, start + offset));
+            break;
+        }
+    }
+    tx.rollback().await?;
+    Ok(found)
+}
+
+/// `LINE:COLUMN` in `file` of the server's error position for the text sent from character `at`
+/// of it, else the line that text starts on; with the server's message.
+fn place(err: &sqlx::Error, file: &str, at: usize) -> (String, String) {
+    let (message, location) = pg::located(err, file, at);
+    // ` at line L, column C` when the server gave a position, as `L:C`.
+    let location = match location.strip_prefix(" at line ") {
+        Some(place) => place.replace(", column ", ":"),
+        None => declared::line_of(file, at).to_string(),
+    };
+    (location, message)
 }

@@ -772,24 +772,39 @@ impl<'a> Differ<'a> {
         self.script.comments.extend(steps);
     }
 
-    /// Views are dropped and created whole: when they change, when a table they read loses or
-    /// retypes a column (PostgreSQL refuses that under a view), and when a view they read is
-    /// rebuilt. So this runs last, once every table has said whether it is rebuilt.
+    /// Views are dropped and created whole: when they change in a way `CREATE OR REPLACE VIEW`
+    /// cannot make, when a table they read loses or retypes a column (PostgreSQL refuses that
+    /// under a view) or goes away, and when a view they read is rebuilt. So this runs last, once
+    /// every table has said whether it is rebuilt.
     fn views(&mut self) {
         let (from, to) = (self.from, self.to);
         // A materialized view's indexes change alone; anything else rebuilds it.
         let same_query = |a: &View, b: &View| {
             a.definition == b.definition && a.options == b.options && a.materialized == b.materialized
         };
+        // A plain view whose query changes but keeps its columns (names, types, collations, in
+        // order), new ones only appended, is replaced in place (`CREATE OR REPLACE VIEW`): the
+        // views reading it stay. PostgreSQL refuses anything else in place.
+        let replaceable = |old: &View, new: &View| {
+            old.materialized.is_none()
+                && new.materialized.is_none()
+                && new.columns.len() >= old.columns.len()
+                && new.columns[..old.columns.len()] == old.columns[..]
+        };
+        // A table or view a view reads that the script drops, or rebuilds under it (a view that
+        // goes away is rebuilt).
+        let gone = |d: &String, rebuilt: &BTreeSet<&str>| {
+            self.rebuilt_tables.contains(d)
+                || rebuilt.contains(d.as_str())
+                || (from.tables.contains_key(d) && !to.tables.contains_key(d))
+        };
         let mut rebuilt: BTreeSet<&str> = BTreeSet::new();
         loop {
             let before = rebuilt.len();
             for (name, view) in &from.views {
-                let stale = to.views.get(name).is_none_or(|new| !same_query(view, new))
-                    || view
-                        .depends_on
-                        .iter()
-                        .any(|d| self.rebuilt_tables.contains(d) || rebuilt.contains(d.as_str()));
+                let stale =
+                    to.views.get(name).is_none_or(|new| !same_query(view, new) && !replaceable(view, new))
+                        || view.depends_on.iter().any(|d| gone(d, &rebuilt));
                 if stale {
                     rebuilt.insert(name);
                 }
@@ -798,6 +813,15 @@ impl<'a> Differ<'a> {
                 break;
             }
         }
+        let replaced: BTreeSet<&str> = from
+            .views
+            .iter()
+            .filter(|(name, view)| {
+                !rebuilt.contains(name.as_str())
+                    && to.views.get(*name).is_some_and(|new| !same_query(view, new))
+            })
+            .map(|(name, _)| name.as_str())
+            .collect();
         for name in dependency_order(&from.views, &rebuilt).into_iter().rev() {
             let kind = if from.views[name].materialized.is_some() { "MATERIALIZED VIEW" } else { "VIEW" };
             self.script.drop_views.push(step(format!("DROP {kind} {}", ident(name))));
@@ -821,13 +845,25 @@ impl<'a> Differ<'a> {
             .views
             .keys()
             .map(String::as_str)
-            .filter(|name| rebuilt.contains(name) || !from.views.contains_key(*name))
+            .filter(|name| {
+                rebuilt.contains(name) || replaced.contains(name) || !from.views.contains_key(*name)
+            })
             .collect();
         for name in dependency_order(&to.views, &created) {
-            self.created.insert(Object::View(name.to_owned()));
-            self.created.insert(Object::Materialized(name.to_owned()));
             let view = &to.views[name];
             let options = view.options.as_ref().map(|o| format!(" WITH ({o})")).unwrap_or_default();
+            if replaced.contains(name) {
+                // In place, it keeps its comments and the views reading it; its options are
+                // replaced with the query (none written: none kept).
+                self.script.create_views.push(step(format!(
+                    "CREATE OR REPLACE VIEW {}{options} AS\n{}",
+                    ident(name),
+                    view.definition
+                )));
+                continue;
+            }
+            self.created.insert(Object::View(name.to_owned()));
+            self.created.insert(Object::Materialized(name.to_owned()));
             let sql = match view.materialized {
                 None => format!("CREATE VIEW {}{options} AS\n{}", ident(name), view.definition),
                 Some(populated) => format!(
@@ -1276,6 +1312,7 @@ mod tests {
             definition: def.into(),
             options: None,
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            columns: vec!["parent_id bigint".into()],
         };
         from.views.insert("a_top".into(), view(" SELECT * FROM z_base", &["z_base"]));
         from.views.insert("z_base".into(), view(" SELECT parent_id FROM child", &["child"]));

@@ -155,7 +155,13 @@ SELECT c.relname::text AS name, pg_get_viewdef(c.oid, true) AS definition,
              JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
                   AND d.refclassid = 'pg_class'::regclass
              JOIN pg_class r ON r.oid = d.refobjid
-             WHERE w.ev_class = c.oid AND r.oid <> c.oid AND r.relnamespace = c.relnamespace) AS depends_on
+             WHERE w.ev_class = c.oid AND r.oid <> c.oid AND r.relnamespace = c.relnamespace) AS depends_on,
+       ARRAY(SELECT concat_ws(' COLLATE ', quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod),
+                              CASE WHEN a.attcollation <> t.typcollation THEN quote_ident(co.collname) END)
+             FROM pg_attribute a
+             JOIN pg_type t ON t.oid = a.atttypid
+             LEFT JOIN pg_collation co ON co.oid = a.attcollation
+             WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum) AS columns
 FROM pg_class c
 WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'public'::regnamespace
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
@@ -359,6 +365,7 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
             definition: definition.trim_end().trim_end_matches(';').to_owned(),
             options: options.filter(|o| !o.is_empty()),
             depends_on: depends_on.into_iter().collect::<BTreeSet<_>>(),
+            columns: row.try_get("columns")?,
         };
         schema.views.insert(row.try_get("name")?, view);
     }

@@ -170,14 +170,18 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
         }
         main.up.push(step.clone());
     }
-    // DROP INDEX of an index on a table that stays: its own file, before the main one.
+    // DROP INDEX of an index on a table that stays: its own file, before the main one; unless
+    // the main file renames it first (a `-- renamed from:` note), which must come before.
+    let renamed_first = |index: &str| up.iter().any(|s| s.sql.ends_with(&format!(" RENAME TO {}", q(index))));
     let mut moved_up: BTreeSet<String> = BTreeSet::new();
     for step in &main.up {
         let Some(statement) = parse(step) else { continue };
         if !statement.starts("drop index") || statement.has("concurrently") {
             continue;
         }
-        let Some(index) = statement.name_after("drop index").filter(|i| !commented.contains(i)) else {
+        let Some(index) =
+            statement.name_after("drop index").filter(|i| !commented.contains(i) && !renamed_first(i))
+        else {
             continue;
         };
         let recreate = down.iter().find(|d| {
@@ -204,8 +208,23 @@ pub fn split(up: &[Step], down: &[Step], existing: &BTreeSet<String>) -> Vec<Par
     }
     main.up.retain(|s| !moved_up.contains(&s.sql));
 
+    // An index the main file still drops (renamed there first) is rebuilt by the main file's down.
+    let dropped_in_main: BTreeSet<String> = main
+        .up
+        .iter()
+        .filter_map(parse)
+        .filter(|p| p.starts("drop index"))
+        .filter_map(|p| p.name_after("drop index"))
+        .collect();
+    let rebuilds_dropped = |d: &Step| {
+        parse(d).is_some_and(|p| {
+            (p.starts("create index") || p.starts("create unique index"))
+                && p.find("index").and_then(|at| p.word(at + 1)).is_some_and(|i| dropped_in_main.contains(i))
+        })
+    };
     main.down = main_down_first;
-    main.down.extend(down.iter().filter(|d| !undoes_owned(d, &owned_by_later)).cloned());
+    main.down
+        .extend(down.iter().filter(|d| !undoes_owned(d, &owned_by_later) || rebuilds_dropped(d)).cloned());
 
     constraints.up = [validates, std::mem::take(&mut constraints.up), not_nulls, drop_checks].concat();
     constraints.down.reverse();

@@ -283,6 +283,9 @@ pub struct View {
     pub options: Option<String>,
     /// Tables and views it reads, to drop and create views in dependency order.
     pub depends_on: BTreeSet<String>,
+    /// Its columns in order, as `name type [COLLATE c]`: `CREATE OR REPLACE VIEW` may only
+    /// append to them.
+    pub columns: Vec<String>,
 }
 
 /// A function or procedure.

@@ -351,7 +351,7 @@ fn cases() -> Vec<Case> {
                 "ALTER TABLE critique RENAME CONSTRAINT review_pkey TO critique_pkey;",
                 "ALTER TABLE critique RENAME CONSTRAINT review_stars_check TO critique_stars_check;",
             ])
-            .down(&["ALTER TABLE critique RENAME TO review;", "RENAME CONSTRAINT critique_pkey TO review_pkey;"])
+            .down(&["RENAME CONSTRAINT critique_pkey TO review_pkey;", "ALTER TABLE critique RENAME TO review;"])
             .no_drops(),
         case(
             "table: rename, with a serial key",
@@ -363,7 +363,7 @@ fn cases() -> Vec<Case> {
             "ALTER SEQUENCE tag_id_seq RENAME TO label_id_seq;",
             "ALTER TABLE label ALTER COLUMN id SET DEFAULT nextval('label_id_seq'::regclass);",
         ])
-        .down(&["ALTER TABLE label RENAME TO tag;", "ALTER SEQUENCE label_id_seq RENAME TO tag_id_seq;"])
+        .down(&["ALTER SEQUENCE label_id_seq RENAME TO tag_id_seq;", "ALTER TABLE label RENAME TO tag;"])
         .no_drops(),
         add_table,
         add_column.mirrored("column: drop", &["drops column book.published and its data"]),
@@ -487,7 +487,13 @@ fn cases() -> Vec<Case> {
             "CREATE VIEW long_book AS SELECT id, title FROM book WHERE pages > 500;",
             "CREATE VIEW long_book AS SELECT id, title FROM book WHERE pages > 300;",
         )
-        .up(&["DROP VIEW long_book;", "CREATE VIEW long_book AS", "WHERE book.pages > 300;"]),
+        .up(&["CREATE OR REPLACE VIEW long_book AS", "WHERE book.pages > 300;"]),
+        case(
+            "view: rebuilt when its columns change",
+            "CREATE VIEW long_book AS SELECT id, title FROM book WHERE pages > 500;",
+            "CREATE VIEW long_book AS SELECT id, title AS name FROM book WHERE pages > 500;",
+        )
+        .up(&["DROP VIEW long_book;", "CREATE VIEW long_book AS"]),
         case(
             "view: rebuilt when a column under it changes type",
             "CREATE VIEW long_book AS SELECT id, title FROM book WHERE pages > 500;",
@@ -638,12 +644,14 @@ fn check_fails_with_the_reconciling_statements() {
 
 #[test]
 fn a_failing_proof_writes_nothing_and_shows_what_is_left() {
-    // The view is rebuilt with a new definition, and its rule (which autogenerate does not
-    // manage) is lost with it: the proof must notice.
+    // The view is rebuilt (a column renamed: no `CREATE OR REPLACE`), and its rule (which
+    // autogenerate does not manage) is lost with it: the proof must notice.
     let view = "CREATE VIEW thick AS SELECT id, title FROM book WHERE pages > 500;";
     let rule = "CREATE RULE thick_insert AS ON INSERT TO thick DO INSTEAD NOTHING;";
-    let sandbox =
-        Sandbox::new(&format!("{BASE}{view}{rule}"), &format!("{BASE}{}{rule}", view.replace("500", "900")));
+    let sandbox = Sandbox::new(
+        &format!("{BASE}{view}{rule}"),
+        &format!("{BASE}{}{rule}", view.replace("title", "title AS name")),
+    );
     let files = sandbox.files();
     let err = block_on(sandbox.autogenerate()).unwrap_err().to_string();
     assert!(
@@ -674,6 +682,26 @@ fn a_renamed_column_keeps_its_data_both_ways() {
     assert_eq!(db.count("SELECT count(*) FROM clip WHERE content IN ('\\x00ff', '\\x1234')"), 2);
     db.execute(&format!("BEGIN; {} COMMIT;", plan.down));
     assert_eq!(db.count("SELECT count(*) FROM clip WHERE data IN ('\\x00ff', '\\x1234')"), 2);
+}
+
+#[test]
+fn a_renamed_enum_value_keeps_its_rows_both_ways() {
+    let before =
+        "CREATE TYPE mood AS ENUM ('ok', 'crimson');\nCREATE TABLE t (id int PRIMARY KEY, m mood NOT NULL);";
+    let after = "CREATE TYPE mood AS ENUM (\n  'ok',\n  'red' -- renamed from: crimson\n);\n\
+                 CREATE TABLE t (id int PRIMARY KEY, m mood NOT NULL);";
+    let pair = Pair::new();
+    let plan = block_on(pair.autogenerate(before, after)).unwrap().unwrap();
+    assert_eq!(plan.up, "ALTER TYPE mood RENAME VALUE 'crimson' TO 'red';\n");
+    assert_eq!(plan.down, "ALTER TYPE mood RENAME VALUE 'red' TO 'crimson';\n");
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+
+    let db = &pair.migrated;
+    db.execute("INSERT INTO t VALUES (1, 'crimson'), (2, 'ok')");
+    db.execute(&format!("BEGIN; {} COMMIT;", plan.up));
+    assert_eq!(db.count("SELECT count(*) FROM t WHERE m = 'red'"), 1);
+    db.execute(&format!("BEGIN; {} COMMIT;", plan.down));
+    assert_eq!(db.count("SELECT count(*) FROM t WHERE m = 'crimson'"), 1);
 }
 
 #[test]
@@ -723,8 +751,84 @@ fn what_cannot_be_generated_or_proven_is_refused_with_reasons() {
         ),
         (
             "CREATE TABLE t (a int);",
+            "CREATE TABLE t (a int);\nCOMMENT ON TABLE t IS 'x'; -- renamed from: j",
+            &["backend/schema.sql line 2: `-- renamed from:` must be on the line that names what it renames"],
+        ),
+        // A note on every other kind is checked the same way.
+        (
+            "CREATE TABLE t (a int);",
             "CREATE TABLE t (a int);\nCREATE INDEX i ON t (a); -- renamed from: j",
-            &["backend/schema.sql line 2: `-- renamed from:` must be on a table or column definition"],
+            &[
+                "backend/schema.sql:2: index `i` is renamed from `j`, but the migrations have no index `j`; fix the name",
+            ],
+        ),
+        (
+            "CREATE TABLE t (a int); CREATE VIEW v AS SELECT a FROM t; CREATE VIEW w AS SELECT a FROM t;",
+            "CREATE TABLE t (a int);\nCREATE VIEW v AS SELECT a FROM t; -- renamed from: w",
+            &[
+                "backend/schema.sql:2: cannot rename view `w` to `v`: the migrations already have both; remove the note",
+            ],
+        ),
+        (
+            "CREATE TABLE t (a int); CREATE MATERIALIZED VIEW m AS SELECT a FROM t;",
+            "CREATE TABLE t (a int);\n-- renamed from: m\nCREATE VIEW v AS SELECT a FROM t;",
+            &["backend/schema.sql:2: view `v` is renamed from `m`, but the migrations have no view `m`"],
+        ),
+        (
+            "CREATE TYPE mood AS ENUM ('ok', 'sad');",
+            "CREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE TYPE feeling AS ENUM ('ok', 'sad'); -- renamed from: mood",
+            &[
+                "backend/schema.sql:2: type `mood` is renamed to `feeling`, but the file still has `mood`; remove one",
+            ],
+        ),
+        (
+            "CREATE TYPE mood AS ENUM ('ok', 'sad');",
+            "CREATE TYPE mood AS ENUM (\n  'ok',\n  'blue' -- renamed from: crimson\n);",
+            &[
+                "backend/schema.sql:3: value `mood.blue` is renamed from `crimson`, but the migrations' `mood` has no value `crimson`",
+            ],
+        ),
+        (
+            "",
+            "CREATE TYPE mood AS ENUM (\n  'ok', -- renamed from: fine\n  'sad'\n);",
+            &["backend/schema.sql:2: enum `mood` is new, so its value `ok` cannot be renamed from anything"],
+        ),
+        (
+            "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+            "CREATE FUNCTION g(a bigint) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; -- renamed from: f",
+            &[
+                "backend/schema.sql:1: function `g` is renamed from `f`, but the migrations have no `f` with the same arguments",
+            ],
+        ),
+        (
+            "CREATE TABLE t (a int CONSTRAINT t_a_check CHECK (a > 0));",
+            "CREATE TABLE t (a int);\nALTER TABLE t ADD CONSTRAINT t_a_positive CHECK (a > 0); -- renamed from: t_check",
+            &[
+                "backend/schema.sql:2: constraint `t.t_a_positive` is renamed from `t_check`, but the migrations' `t` has no constraint `t_check`",
+            ],
+        ),
+        (
+            "CREATE TABLE t (a int); CREATE TABLE u (a int);
+             CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+             CREATE TRIGGER g BEFORE UPDATE ON u FOR EACH ROW EXECUTE FUNCTION f();",
+            "CREATE TABLE t (a int); CREATE TABLE u (a int);
+             CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+             CREATE TRIGGER h BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f(); -- renamed from: g",
+            &[
+                "backend/schema.sql:3: trigger `t.h` is renamed from `g`, but the migrations' `t` has no trigger `g`",
+            ],
+        ),
+        (
+            "CREATE SEQUENCE s;",
+            "CREATE SEQUENCE s;\nCREATE SEQUENCE r; -- renamed from: q",
+            &[
+                "backend/schema.sql:2: sequence `r` is renamed from `q`, but the migrations have no sequence `q`",
+            ],
+        ),
+        (
+            "CREATE TYPE p AS (a int);",
+            "CREATE TYPE q AS (a int); -- renamed from: r",
+            &["backend/schema.sql:1: type `q` is renamed from `r`, but the migrations have no type `r`"],
         ),
     ] {
         let err = format!("{:#}", block_on(pair.autogenerate(before, after)).unwrap_err());
@@ -749,6 +853,44 @@ fn a_broken_schema_file_is_explained_with_its_line_and_column() {
     assert!(err.starts_with("backend/schema.sql:4: relation \"nosuch\" does not exist"), "{err}");
     assert!(!err.contains("xag_"), "no scratch database is named: {err}");
     assert!(block_on(sandbox.leftovers()).is_empty());
+}
+
+#[test]
+fn a_broken_migration_is_explained_with_its_file_and_line() {
+    let sandbox =
+        Sandbox::new("CREATE TABLE a (id int PRIMARY KEY);", "CREATE TABLE a (id int PRIMARY KEY);");
+    let migration = |name: &str, sql: &str| {
+        std::fs::write(sandbox.dir.path().join("migrations").join(name), sql).unwrap()
+    };
+    let project = sandbox.project();
+    // Both ways of building the migrations: to head (autogenerate), and the stairway (check).
+    let failures = || {
+        block_on(async {
+            let generated = format!("{:#}", sandbox.autogenerate().await.unwrap_err());
+            let checked = format!("{:#}", autogenerate::check(&project, &sandbox.base).await.unwrap_err());
+            assert!(sandbox.leftovers().await.is_empty());
+            [generated, checked]
+        })
+    };
+    // A semantic error carries no position: the failing statement is found in its file.
+    migration(
+        "2_more.up.sql",
+        "CREATE TABLE b (id int);\n\n-- c points at a table that is not there\nCREATE TABLE c (\n  b_id int REFERENCES nosuch (id)\n);\n",
+    );
+    for err in failures() {
+        assert!(err.starts_with("migrations/2_more.up.sql:4: relation \"nosuch\" does not exist"), "{err}");
+        assert!(!err.contains("xag_"), "no scratch database is named: {err}");
+    }
+    // A parse-time error has a position: line and column.
+    migration("2_more.up.sql", "CREATE TABLE b (\n  id int,\n  x nosuchtype\n);\n");
+    for err in failures() {
+        assert!(err.starts_with("migrations/2_more.up.sql:3:5: type \"nosuchtype\" does not exist"), "{err}");
+    }
+    // A down that fails, on the stairway.
+    migration("2_more.up.sql", "CREATE TABLE b (id int);\n");
+    migration("2_more.down.sql", "DROP TABLE b;\nDROP TABLE nosuch;\n");
+    let err = format!("{:#}", block_on(autogenerate::check(&project, &sandbox.base)).unwrap_err());
+    assert!(err.starts_with("migrations/2_more.down.sql:2: table \"nosuch\" does not exist"), "{err}");
 }
 
 /// The timing half of `xtask/benches/autogenerate.sh`, which builds the databases and the

@@ -3,8 +3,9 @@
 //! passes when, as the external corpus judges it: the two differ before; the generated up script
 //! lands exactly on what `desired.sql` builds; the down script lands exactly on what
 //! `current.sql` builds; the up script, run again, lands on the desired schema again; and the
-//! two agree after. An optional `up.txt` lists texts the up script must contain, one a line.
-//! Adding a case is adding a folder.
+//! two agree after (`check` passes once the up script is applied). An optional `up.txt` lists texts the up script must contain, one a line;
+//! a line `!TEXT` says that it must not contain TEXT (`!DROP` for a pure rename). An optional
+//! `down.txt` says the same of the down script. Adding a case is adding a folder.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,7 @@ struct Golden {
     current: String,
     desired: String,
     up: Vec<String>,
+    down: Vec<String>,
 }
 
 fn folder() -> PathBuf {
@@ -36,12 +38,34 @@ fn goldens() -> Vec<Golden> {
                 name: dir.file_name().unwrap().to_string_lossy().into_owned(),
                 current: read("current.sql").unwrap(),
                 desired: read("desired.sql").unwrap(),
-                up: read("up.txt").map(|t| t.lines().map(str::to_owned).collect()).unwrap_or_default(),
+                up: lines(read("up.txt")),
+                down: lines(read("down.txt")),
             }
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// A text file's non-empty lines; none when it is missing.
+fn lines(text: std::io::Result<String>) -> Vec<String> {
+    text.map(|t| t.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+}
+
+/// Checks `script` against the lines of its `up.txt` or `down.txt`.
+fn expect(which: &str, script: &str, lines: &[String]) -> Result<(), String> {
+    for line in lines {
+        match line.strip_prefix('!') {
+            Some(banned) if script.contains(banned) => {
+                return Err(format!("{which} has {banned:?}:\n{script}"));
+            }
+            None if !script.contains(line.as_str()) => {
+                return Err(format!("{which} lacks {line:?}:\n{script}"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 async fn run(case: &Golden, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
@@ -56,11 +80,8 @@ async fn run(case: &Golden, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
         Ok(None) => return Err("no difference found before generation".into()),
         Err(err) => return Err(format!("{err:#}")),
     };
-    for text in &case.up {
-        if !plan.up.contains(text.as_str()) {
-            return Err(format!("up lacks {text:?}:\n{}", plan.up));
-        }
-    }
+    expect("up", &plan.up, &case.up)?;
+    expect("down", &plan.down, &case.down)?;
     // Replayed on a fresh build of the current schema: up, down, up again.
     rebuild(&mut declared, &case.current).await?;
     let mut reached = Vec::new();
@@ -68,8 +89,6 @@ async fn run(case: &Golden, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
         migrate(&mut declared, script).await?;
         reached.push(introspect(&mut declared).await);
     }
-    xtask::pg::close(migrated).await;
-    xtask::pg::close(declared).await;
     for ((which, schema), expected) in
         ["up", "down", "up again"].into_iter().zip(&reached).zip([&desired, &current, &desired])
     {
@@ -78,7 +97,17 @@ async fn run(case: &Golden, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
             return Err(format!("{which} leaves {left:#?}\nup:\n{}\ndown:\n{}", plan.up, plan.down));
         }
     }
-    Ok(())
+    // Once the migration is applied, `check` passes, with the file (and its notes) unchanged.
+    migrate(&mut migrated, &plan.up).await?;
+    rebuild(&mut declared, &case.desired).await?;
+    let checked = autogenerate::check_between(&mut migrated, &mut declared, &case.desired).await;
+    xtask::pg::close(migrated).await;
+    xtask::pg::close(declared).await;
+    match checked {
+        Ok(None) => Ok(()),
+        Ok(Some(plan)) => Err(format!("check still disagrees after the up script:\n{}", plan.up)),
+        Err(err) => Err(format!("check fails after the up script: {err:#}")),
+    }
 }
 
 #[test]

@@ -1,0 +1,4 @@
+CREATE TABLE t (a int);
+-- renamed from: m1
+CREATE MATERIALIZED VIEW m2 AS SELECT a FROM t;
+CREATE INDEX m1_a ON m2 (a);

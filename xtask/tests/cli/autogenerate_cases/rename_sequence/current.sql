@@ -1,0 +1,2 @@
+CREATE SEQUENCE s1 START 5;
+CREATE TABLE t (a int DEFAULT nextval('s1'));

@@ -1,0 +1,4 @@
+CREATE TABLE t (a int);
+CREATE VIEW v2 AS SELECT a FROM t; -- renamed from: v1
+CREATE VIEW top AS SELECT a FROM v2;
+COMMENT ON VIEW v2 IS 'kept';

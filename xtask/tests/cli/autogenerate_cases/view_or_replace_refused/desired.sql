@@ -1,0 +1,4 @@
+CREATE TABLE t (a int, b text);
+CREATE VIEW v AS SELECT a, b AS label FROM t;
+CREATE VIEW w AS SELECT a FROM v;
+CREATE VIEW x AS SELECT a::bigint AS a FROM t;

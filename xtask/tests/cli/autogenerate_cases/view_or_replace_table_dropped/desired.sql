@@ -1,0 +1,4 @@
+CREATE SEQUENCE s;
+CREATE TABLE t (a int);
+CREATE VIEW v AS SELECT a, nextval('s') AS n FROM t;
+CREATE VIEW top AS SELECT a FROM v;
