@@ -134,6 +134,41 @@ impl Pair {
 }
 
 /// Runs `sql` as one simple query, as a migration file is sent.
+/// One case's run on a pair of databases (migrated, declared), boxed for [`run_cases`].
+pub type CaseRun = std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+/// Runs `cases` on `workers` pairs of databases of their own, which take them from one queue;
+/// the failures, as `name: error`.
+pub fn run_cases<C: Send + 'static>(
+    cases: Vec<C>,
+    workers: usize,
+    name: fn(&C) -> String,
+    run: fn(C, DbUrl, DbUrl) -> CaseRun,
+) -> Vec<String> {
+    let pairs: Vec<Pair> = (0..workers).map(|_| Pair::new()).collect();
+    let queue = Arc::new(Mutex::new(cases));
+    block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for pair in &pairs {
+            let queue = queue.clone();
+            let (migrated, declared) = (pair.migrated.config.clone(), pair.declared.config.clone());
+            tasks.spawn(async move {
+                let mut failures = Vec::new();
+                loop {
+                    let next = queue.lock().unwrap().pop();
+                    let Some(case) = next else { break };
+                    let case_name = name(&case);
+                    if let Err(err) = run(case, migrated.clone(), declared.clone()).await {
+                        failures.push(format!("{case_name}: {err}"));
+                    }
+                }
+                failures
+            });
+        }
+        tasks.join_all().await.concat()
+    })
+}
+
 async fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), String> {
     conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())))
         .await
@@ -582,28 +617,12 @@ async fn run_case(case: &Case, pair: (&DbUrl, &DbUrl)) -> Result<(), String> {
 #[test]
 fn every_kind_of_change_round_trips_exactly() {
     let cases = cases();
-    // A few workers, each with a pair of databases of its own, take cases from one queue.
-    let pairs: Vec<Pair> = (0..3).map(|_| Pair::new()).collect();
-    let queue = Arc::new(Mutex::new(cases.clone()));
-    let failures: Vec<String> = block_on(async {
-        let mut tasks = tokio::task::JoinSet::new();
-        for pair in &pairs {
-            let queue = queue.clone();
-            let (migrated, declared) = (pair.migrated.config.clone(), pair.declared.config.clone());
-            tasks.spawn(async move {
-                let mut failures = Vec::new();
-                loop {
-                    let next = queue.lock().unwrap().pop();
-                    let Some(case) = next else { break };
-                    if let Err(err) = run_case(&case, (&migrated, &declared)).await {
-                        failures.push(format!("{}: {err}", case.name));
-                    }
-                }
-                failures
-            });
-        }
-        tasks.join_all().await.concat()
-    });
+    let failures = run_cases(
+        cases.clone(),
+        3,
+        |case| case.name.to_string(),
+        |case, migrated, declared| Box::pin(async move { run_case(&case, (&migrated, &declared)).await }),
+    );
     assert!(cases.len() >= 40, "{} cases", cases.len());
     assert!(
         failures.is_empty(),

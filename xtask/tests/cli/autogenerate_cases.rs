@@ -8,12 +8,11 @@
 //! `down.txt` says the same of the down script. Adding a case is adding a folder.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use dburl::DbUrl;
 use xtask::schema::autogenerate;
 
-use crate::autogenerate::{Pair, block_on, introspect, migrate, rebuild};
+use crate::autogenerate::{introspect, migrate, rebuild, run_cases};
 
 /// A case folder's name and its files' contents.
 struct Golden {
@@ -117,27 +116,12 @@ fn every_golden_case_round_trips() {
     let cases: Vec<Golden> =
         cases.into_iter().filter(|c| only.as_ref().is_none_or(|o| c.name.contains(o.as_str()))).collect();
     let count = cases.len();
-    let pairs: Vec<Pair> = (0..2).map(|_| Pair::new()).collect();
-    let queue = Arc::new(Mutex::new(cases));
-    let failures: Vec<String> = block_on(async {
-        let mut tasks = tokio::task::JoinSet::new();
-        for pair in &pairs {
-            let queue = queue.clone();
-            let (migrated, declared) = (pair.migrated.config.clone(), pair.declared.config.clone());
-            tasks.spawn(async move {
-                let mut failures = Vec::new();
-                loop {
-                    let next = queue.lock().unwrap().pop();
-                    let Some(case) = next else { break };
-                    if let Err(err) = run(&case, (&migrated, &declared)).await {
-                        failures.push(format!("{}: {err}", case.name));
-                    }
-                }
-                failures
-            });
-        }
-        tasks.join_all().await.concat()
-    });
+    let failures = run_cases(
+        cases,
+        2,
+        |case| case.name.clone(),
+        |case, migrated, declared| Box::pin(async move { run(&case, (&migrated, &declared)).await }),
+    );
     assert!(count > 0, "no case folders in {}", folder().display());
     assert!(failures.is_empty(), "{} of {count} cases failed:\n\n{}", failures.len(), failures.join("\n\n"));
 }
