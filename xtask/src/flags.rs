@@ -1472,7 +1472,7 @@ mod tests {
             "VERSION" | "VERSION|base" => "20261125144500",
             "text|json" => "json",
             "URL" => "postgres://u@h/d",
-            "SECS" | "N" | "S" => "3",
+            "SECS" | "N" | "S" | "MB" => "3",
             "DURATION" => "200ms",
             "NAME" => "add_clip_duration",
             "DIR" | "PATH" | "FILE" => "some/where",

@@ -7,6 +7,7 @@
 //! `-- lint: allow <rule>[, <rule>]` silences a rule on the next statement, or, above the first
 //! statement, for the whole file.
 
+pub mod lexer;
 pub mod locks;
 mod new_files;
 mod rules;

@@ -1,6 +1,9 @@
 //! A migration file as statements: each with its first line, the comments just above it, and its
-//! words. This is not a SQL parser: it knows quotes, comments and dollar quoting well enough to
-//! split a file and to find keywords outside strings, which is what the rules need.
+//! words, read through the shared [`lexer`]. This is not a SQL parser: it knows quotes, comments
+//! and dollar quoting well enough to split a file and to find keywords outside strings, which is
+//! what the rules need.
+
+use super::lexer::{self, Kind};
 
 /// One token of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,54 +98,18 @@ impl Statement {
 
 /// Splits `sql` into statements.
 pub fn split(sql: &str) -> Vec<Statement> {
-    let chars: Vec<char> = sql.chars().collect();
     let mut statements = Vec::new();
-    let (mut i, mut line) = (0, 1);
     let mut current = Statement { line: 0, tokens: Vec::new(), comments_above: Vec::new() };
     let mut comments: Vec<String> = Vec::new();
-    let push_token = |current: &mut Statement, comments: &mut Vec<String>, token: Token, line: usize| {
-        if current.tokens.is_empty() {
-            current.line = line;
-            current.comments_above = std::mem::take(comments);
-        }
-        current.tokens.push(token);
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        match c {
-            '\n' => {
-                line += 1;
-                i += 1;
-            }
-            c if c.is_whitespace() => i += 1,
-            '-' if next == Some('-') => {
-                let end = chars[i..].iter().position(|&c| c == '\n').map_or(chars.len(), |p| i + p);
-                let text: String = chars[i..end].iter().collect();
+    for lexer::Token { kind, line, .. } in lexer::tokens(sql) {
+        let token = match kind {
+            Kind::Comment(text) => {
                 if current.tokens.is_empty() {
                     comments.push(text.trim().to_owned());
                 }
-                i = end;
+                continue;
             }
-            '/' if next == Some('*') => {
-                let mut depth = 0;
-                while i < chars.len() {
-                    if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        line += usize::from(chars[i] == '\n');
-                        i += 1;
-                    }
-                }
-            }
-            ';' => {
+            Kind::Punct(';') => {
                 if !current.tokens.is_empty() {
                     statements.push(std::mem::replace(
                         &mut current,
@@ -150,76 +117,23 @@ pub fn split(sql: &str) -> Vec<Statement> {
                     ));
                 }
                 comments.clear();
-                i += 1;
+                continue;
             }
-            '\'' | '"' => {
-                let start_line = line;
-                let mut text = String::new();
-                i += 1;
-                while i < chars.len() {
-                    if chars[i] == c {
-                        if chars.get(i + 1) == Some(&c) {
-                            text.push(c);
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    line += usize::from(chars[i] == '\n');
-                    text.push(chars[i]);
-                    i += 1;
-                }
-                let token = if c == '"' { Token::Word(text) } else { Token::Text(text) };
-                push_token(&mut current, &mut comments, token, start_line);
-            }
-            '$' if dollar_tag(&chars, i).is_some() => {
-                let tag = dollar_tag(&chars, i).expect("checked");
-                let start_line = line;
-                i += tag.len();
-                let mut text = String::new();
-                while i < chars.len() && !chars[i..].starts_with(&tag) {
-                    line += usize::from(chars[i] == '\n');
-                    text.push(chars[i]);
-                    i += 1;
-                }
-                i = (i + tag.len()).min(chars.len());
-                push_token(&mut current, &mut comments, Token::Text(text), start_line);
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let end = chars[i..]
-                    .iter()
-                    .position(|&c| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                    .map_or(chars.len(), |p| i + p);
-                let word: String = chars[i..end].iter().collect::<String>().to_lowercase();
-                push_token(&mut current, &mut comments, Token::Word(word), line);
-                i = end;
-            }
-            c if c.is_ascii_digit() => {
-                let end = chars[i..]
-                    .iter()
-                    .position(|&c| !(c.is_ascii_digit() || c == '.'))
-                    .map_or(chars.len(), |p| i + p);
-                push_token(&mut current, &mut comments, Token::Number(chars[i..end].iter().collect()), line);
-                i = end;
-            }
-            c => {
-                push_token(&mut current, &mut comments, Token::Punct(c), line);
-                i += 1;
-            }
+            Kind::Word { text, .. } => Token::Word(text),
+            Kind::Text(text) | Kind::Body(text) => Token::Text(text),
+            Kind::Number(text) => Token::Number(text),
+            Kind::Punct(c) => Token::Punct(c),
+        };
+        if current.tokens.is_empty() {
+            current.line = line;
+            current.comments_above = std::mem::take(&mut comments);
         }
+        current.tokens.push(token);
     }
     if !current.tokens.is_empty() {
         statements.push(current);
     }
     statements
-}
-
-/// `$tag$` (or `$$`) starting at `i`, as characters.
-fn dollar_tag(chars: &[char], i: usize) -> Option<Vec<char>> {
-    let end = chars[i + 1..].iter().position(|&c| !(c.is_alphanumeric() || c == '_'))? + i + 1;
-    (chars.get(end) == Some(&'$') && !chars.get(i + 1).is_some_and(char::is_ascii_digit))
-        .then(|| chars[i..=end].to_vec())
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 
+use crate::lint::lexer;
+
 /// The declared schema file, read and its rename notes found.
 #[derive(Debug, Clone)]
 pub struct Declared {
@@ -113,134 +115,22 @@ enum Token {
 /// A token with its 1-based line and the index of its first character.
 type Spanned = (usize, usize, Token);
 
-/// Splits `sql` into tokens, dropping whitespace, literals and comments.
+/// `sql`'s tokens as the reader wants them, through the shared [`lexer`]: rename notes kept
+/// (other comments dropped), dollar-quoted bodies and numbers dropped.
 fn tokenize(sql: &str) -> Vec<Spanned> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut tokens = Vec::new();
-    let (mut i, mut line, mut code_on_line) = (0, 1, false);
-    // Advances past `chars[from..to]`, counting the newlines crossed.
-    let skip = |from: usize, to: usize, line: &mut usize| {
-        *line += chars[from..to.min(chars.len())].iter().filter(|&&c| c == '\n').count();
-        to
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        match c {
-            '\n' => {
-                line += 1;
-                code_on_line = false;
-                i += 1;
-            }
-            c if c.is_whitespace() => i += 1,
-            '-' if next == Some('-') => {
-                let end = chars[i..].iter().position(|&c| c == '\n').map_or(chars.len(), |p| i + p);
-                let text: String = chars[i + 2..end].iter().collect();
-                if let Some(from) = note(&text) {
-                    tokens.push((line, i, Token::Note { from, after_code: code_on_line }));
-                }
-                i = end;
-            }
-            '/' if next == Some('*') => {
-                // Block comments nest in PostgreSQL.
-                let (mut depth, mut j) = (0usize, i);
-                while j < chars.len() {
-                    if chars[j] == '/' && chars.get(j + 1) == Some(&'*') {
-                        depth += 1;
-                        j += 2;
-                    } else if chars[j] == '*' && chars.get(j + 1) == Some(&'/') {
-                        depth -= 1;
-                        j += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        j += 1;
-                    }
-                }
-                i = skip(i, j, &mut line);
-            }
-            '\'' => {
-                // An E'...' string lets a backslash escape the quote.
-                let escapes = i > 0 && matches!(chars[i - 1], 'e' | 'E');
-                let (mut j, mut text) = (i + 1, String::new());
-                while j < chars.len() {
-                    match chars[j] {
-                        '\\' if escapes => {
-                            text.extend(chars.get(j + 1));
-                            j += 2;
-                        }
-                        '\'' if chars.get(j + 1) == Some(&'\'') => {
-                            text.push('\'');
-                            j += 2;
-                        }
-                        '\'' => break,
-                        c => {
-                            text.push(c);
-                            j += 1;
-                        }
-                    }
-                }
-                tokens.push((line, i, Token::Str(text)));
-                i = skip(i, j + 1, &mut line);
-                code_on_line = true;
-            }
-            '"' => {
-                let mut text = String::new();
-                let mut j = i + 1;
-                while j < chars.len() {
-                    match chars[j] {
-                        '"' if chars.get(j + 1) == Some(&'"') => {
-                            text.push('"');
-                            j += 2;
-                        }
-                        '"' => break,
-                        c => {
-                            text.push(c);
-                            j += 1;
-                        }
-                    }
-                }
-                tokens.push((line, i, Token::Word { text, quoted: true }));
-                i = skip(i, j + 1, &mut line);
-                code_on_line = true;
-            }
-            '$' if dollar_tag(&chars[i..]).is_some() => {
-                let tag = dollar_tag(&chars[i..]).expect("just checked");
-                let body = i + tag.len();
-                let end = (body..chars.len())
-                    .find(|&j| chars[j..].starts_with(&tag))
-                    .map_or(chars.len(), |j| j + tag.len());
-                i = skip(i, end, &mut line);
-                code_on_line = true;
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let end = chars[i..]
-                    .iter()
-                    .position(|&c| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                    .map_or(chars.len(), |p| i + p);
-                let text: String = chars[i..end].iter().collect::<String>().to_ascii_lowercase();
-                tokens.push((line, i, Token::Word { text, quoted: false }));
-                i = end;
-                code_on_line = true;
-            }
-            c => {
-                tokens.push((line, i, Token::Punct(c)));
-                i += 1;
-                code_on_line = true;
-            }
-        }
-    }
-    tokens
-}
-
-/// `$tag$` (or `$$`) at the start of `chars`, as characters.
-fn dollar_tag(chars: &[char]) -> Option<Vec<char>> {
-    let close = chars.iter().skip(1).position(|&c| c == '$')? + 1;
-    let tag = &chars[1..close];
-    let valid = tag.iter().all(|&c| c.is_alphanumeric() || c == '_')
-        && !tag.first().is_some_and(char::is_ascii_digit);
-    valid.then(|| chars[..=close].to_vec())
+    lexer::tokens(sql)
+        .into_iter()
+        .filter_map(|lexer::Token { kind, line, at, after_code }| {
+            let token = match kind {
+                lexer::Kind::Comment(text) => Token::Note { from: note(&text[2..])?, after_code },
+                lexer::Kind::Word { text, quoted } => Token::Word { text, quoted },
+                lexer::Kind::Text(text) => Token::Str(text),
+                lexer::Kind::Punct(c) => Token::Punct(c),
+                lexer::Kind::Body(_) | lexer::Kind::Number(_) => return None,
+            };
+            Some((line, at, token))
+        })
+        .collect()
 }
 
 /// For a comment's text: the name after `renamed from:` as written, or `None` if the comment is
