@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
-use sqlx::{PgConnection, Row};
+use sqlx::{Connection, Executor, PgConnection, Row};
 
 use super::{MigrationFiles, Source, TABLE};
 use crate::pg;
@@ -97,10 +97,16 @@ pub async fn foreign_tables(conn: &mut PgConnection) -> Result<(Vec<String>, Opt
 /// Fails in one line, pointing at `cargo xtask adopt`, when `database` has tables but no sqlx
 /// bookkeeping rows: another tool made it, and migrating would try to create its tables again.
 pub async fn ensure_not_foreign(conn: &mut PgConnection, database: &str) -> Result<()> {
-    if !read_applied(conn).await?.is_empty() {
-        return Ok(());
-    }
-    let (tables, alembic) = foreign_tables(conn).await?;
+    // Both reads in one snapshot: a migration that commits between them (its tables and its
+    // bookkeeping row land together) must not look like tables without bookkeeping.
+    let mut tx = conn.begin().await?;
+    tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
+    let foreign = match read_applied(&mut tx).await?.is_empty() {
+        true => foreign_tables(&mut tx).await?,
+        false => (Vec::new(), None),
+    };
+    tx.rollback().await?;
+    let (tables, alembic) = foreign;
     if tables.is_empty() {
         return Ok(());
     }

@@ -43,8 +43,9 @@ impl TestDb {
     pub fn reserved_with(suffix: &str) -> TestDb {
         let nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        // Fixed-width parts: a test that pads a name to PostgreSQL's 63 bytes relies on the length.
         let name = format!(
-            "xtask_test_{}_{}_{nanos}{suffix}",
+            "xtask_test_{}_{:05}_{nanos:09}{suffix}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
