@@ -18,3 +18,31 @@ trap cleanup EXIT
 fresh() {
   psql -X -q -d "$server/postgres" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" 2>/dev/null
 }
+# interleaved RUNS PREPARE NAME=COMMAND...: RUNS rounds, each running every COMMAND once (PREPARE
+# before each), so that a machine busy with other work slows them all alike rather than one
+# whole series; prints each one's times and median, and keeps the medians in `median[NAME]`.
+declare -A median
+interleaved() {
+  local runs=$1 prepare=$2 round spec name start
+  shift 2
+  local -A times
+  for round in $(seq "$runs"); do
+    for spec in "$@"; do
+      name=${spec%%=*}
+      eval "$prepare" >/dev/null 2>&1 || { echo "failed: $prepare" >&2; exit 1; }
+      start=$(date +%s.%N)
+      eval "${spec#*=}" >"$work/last.log" 2>&1 || { cat "$work/last.log" >&2; exit 1; }
+      times[$name]+="$(echo "$(date +%s.%N) - $start" | bc) "
+    done
+  done
+  for spec in "$@"; do
+    name=${spec%%=*}
+    median[$name]=$(printf '%s\n' ${times[$name]} | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }')
+    printf '%-14s median %6.2f s   runs: %s\n' "$name" "${median[$name]}" "${times[$name]}"
+    printf '    %s\n' "${spec#*=}"
+  done
+}
+# ratio NAME BASELINE: the medians' ratio, printed.
+ratio() {
+  printf 'ratio %s / %s: %.2f\n' "$1" "$2" "$(echo "${median[$1]} / ${median[$2]}" | bc -l)"
+}

@@ -104,6 +104,11 @@ pub async fn restore_into_empty(url: &DbUrl, path: &Path) -> Result<String> {
 }
 
 /// Restores `path` into the (empty) database at `url` and checks it against the manifest.
+///
+/// An archive is restored in two steps: its tables with their data, then what pg_restore calls
+/// post-data (keys, indexes, foreign keys, triggers), which never changes a row. The checksums
+/// read the tables while that second step runs, instead of after it: each of its statements
+/// commits alone (or is one of `--jobs`), so a checksum waits at most for one key's build.
 async fn restore_and_verify(
     url: &DbUrl,
     path: &Path,
@@ -111,15 +116,20 @@ async fn restore_and_verify(
     jobs: Option<u32>,
     manifest: Option<&Manifest>,
 ) -> Result<String> {
-    let (path_owned, url_owned) = (path.to_owned(), url.clone());
-    tokio::task::spawn_blocking(move || run_restore_program(&url_owned, &path_owned, format, jobs)).await??;
     let Some(manifest) = manifest else {
+        restore_part(url, path, format, jobs, Part::Whole).await?;
         return Ok("not verified (no manifest beside the backup)".to_owned());
     };
-    let mut conn = pg::connect(url).await?;
-    let verified = verify(&mut conn, manifest).await;
-    pg::close(conn).await;
-    verified?;
+    if format == Format::Plain {
+        restore_part(url, path, format, jobs, Part::Whole).await?;
+        verify(url, manifest).await?;
+    } else {
+        restore_part(url, path, format, jobs, Part::Data).await?;
+        let (built, verified) =
+            tokio::join!(restore_part(url, path, format, jobs, Part::PostData), verify(url, manifest));
+        built?;
+        verified?;
+    }
     Ok(format!(
         "verified: {} tables match the manifest, migration version {}",
         manifest.tables.len(),
@@ -127,13 +137,39 @@ async fn restore_and_verify(
     ))
 }
 
-async fn verify(conn: &mut PgConnection, manifest: &Manifest) -> Result<()> {
-    let tables = manifest::table_sums(conn, manifest.checksum).await?;
-    let version = manifest::migration_version(conn).await?;
-    manifest.verify(&tables, version)
+/// Checks the database at `url` against `manifest`, on a connection of its own.
+async fn verify(url: &DbUrl, manifest: &Manifest) -> Result<()> {
+    let mut conn = pg::connect(url).await?;
+    let tables = manifest::table_sums(&mut conn, manifest.checksum).await;
+    let version = manifest::migration_version(&mut conn).await;
+    pg::close(conn).await;
+    manifest.verify(&tables?, version?)
 }
 
-fn run_restore_program(url: &DbUrl, path: &Path, format: Format, jobs: Option<u32>) -> Result<()> {
+/// Which part of an archive one pg_restore run restores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// All of it (the only way a plain SQL dump restores).
+    Whole,
+    /// The tables and their data, in one transaction unless parallel.
+    Data,
+    /// Keys, indexes, foreign keys and triggers, a statement at a time unless parallel.
+    PostData,
+}
+
+/// Runs the restore program for `part` of `path` on a blocking thread.
+async fn restore_part(url: &DbUrl, path: &Path, format: Format, jobs: Option<u32>, part: Part) -> Result<()> {
+    let (path, url) = (path.to_owned(), url.clone());
+    tokio::task::spawn_blocking(move || run_restore_program(&url, &path, format, jobs, part)).await?
+}
+
+fn run_restore_program(
+    url: &DbUrl,
+    path: &Path,
+    format: Format,
+    jobs: Option<u32>,
+    part: Part,
+) -> Result<()> {
     let sh = Shell::new()?;
     let (program, command) = match format {
         Format::Plain => {
@@ -142,17 +178,25 @@ fn run_restore_program(url: &DbUrl, path: &Path, format: Format, jobs: Option<u3
         }
         Format::Custom | Format::Directory => {
             tools::major_version(&sh, "pg_restore")?;
-            // One transaction unless parallel: then a failure still leaves only the staging database.
-            let mode = match jobs {
-                Some(jobs) => format!("--jobs={jobs}"),
-                None => "--single-transaction".to_owned(),
+            // One transaction unless parallel: then a failure still leaves only the staging
+            // database. Post-data alone commits each statement, so that the checksums running
+            // beside it are never locked out until its end.
+            let mode = match (jobs, part) {
+                (Some(jobs), _) => vec![format!("--jobs={jobs}")],
+                (None, Part::Whole | Part::Data) => vec!["--single-transaction".to_owned()],
+                (None, Part::PostData) => Vec::new(),
+            };
+            let sections = match part {
+                Part::Whole => &[][..],
+                Part::Data => &["--section=pre-data", "--section=data"][..],
+                Part::PostData => &["--section=post-data"][..],
             };
             // pg_restore needs the name to restore into (without it, it prints SQL); the rest of
             // the connection, the password included, is in the environment.
             let database = url.database();
             let command = cmd!(
                 sh,
-                "pg_restore --no-owner --no-privileges --exit-on-error {mode} --dbname={database} {path}"
+                "pg_restore --no-owner --no-privileges --exit-on-error {mode...} {sections...} --dbname={database} {path}"
             );
             ("pg_restore", command)
         }
