@@ -33,7 +33,7 @@ impl CopyMethod {
     pub fn describe(self) -> &'static str {
         match self {
             CopyMethod::Template => "by CREATE DATABASE … TEMPLATE",
-            CopyMethod::DumpAndRestore => "by pg_dump and pg_restore (other sessions are connected to it)",
+            CopyMethod::DumpAndRestore => "by pg_dump and pg_restore (it is in use, or not ours to template)",
         }
     }
 }
@@ -53,8 +53,9 @@ async fn copy_with(maintenance: &mut PgConnection, source: &DbUrl, copy: &DbUrl)
     let statement = format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&to), quote_ident(&from));
     let method = match maintenance.execute(sqlx::AssertSqlSafe(statement)).await {
         Ok(_) => CopyMethod::Template,
-        // 55006: "source database is being accessed by other users".
-        Err(err) if sqlstate(&err).as_deref() == Some("55006") => {
+        // 55006: "source database is being accessed by other users"; 42501: only its owner (or
+        // a superuser) may use it as a template. pg_dump needs neither.
+        Err(err) if matches!(sqlstate(&err).as_deref(), Some("55006" | "42501")) => {
             create_database(maintenance, copy).await?;
             CopyMethod::DumpAndRestore
         }

@@ -26,7 +26,7 @@ use crate::engine::{Source, Standing};
 use crate::lint::statements;
 use crate::pg::copy::{CopyMethod, copy_into};
 use crate::pg::scratch::with_scratch_database;
-use crate::{pg, project};
+use crate::{interrupt, pg, project};
 use dburl::DbUrl;
 
 /// The default largest database copied for the proof, in megabytes.
@@ -95,7 +95,14 @@ pub async fn prove(url: &DbUrl, source: &Source, parts: &mut [Part], limit_mb: u
         )));
     }
     with_scratch_database(url, "rows", async |copy| {
-        let method = copy_into(url, copy).await?;
+        // The copy is a bonus on top of the proofs already made: failing to make one skips it.
+        let method = match copy_into(url, copy).await {
+            Ok(method) => method,
+            Err(err) if interrupt::cause(&err).is_none() => {
+                return Ok(Outcome::Skipped(format!("cannot copy `{database}`: {err:#}")));
+            }
+            Err(err) => return Err(err),
+        };
         let mut conn = pg::connect(copy).await?;
         let mut report = Report {
             database: database.clone(),
