@@ -39,8 +39,10 @@ impl Snapshot {
 
 /// Reads the `public` schema the connection's database has now, both ways.
 pub async fn snapshot(conn: &mut PgConnection) -> Result<Snapshot> {
-    let schema = introspect(conn).await?;
+    // The fingerprint first: re-rendering CHECKs creates (and rolls back) a temporary table,
+    // which makes the server plan every cached query of the connection again.
     let mut fingerprint = fingerprint(conn).await?;
+    let schema = introspect(conn).await?;
     // CHECKs as the model canonicalised them (rendered twice): the first rendering of the same
     // constraint can differ between a schema built from the file and one built from a migration.
     let checks = schema.tables.iter().flat_map(|(table, t)| {
