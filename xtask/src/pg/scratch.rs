@@ -134,8 +134,13 @@ pub async fn with_scratch_databases<T, const N: usize>(
     {
         undropped.push(format!("`{}`", url.database()));
     }
-    let failed: Vec<String> =
-        others.join_all().await.into_iter().filter(|(_, dropped)| !dropped).map(|(url, _)| url.database()).collect();
+    let failed: Vec<String> = others
+        .join_all()
+        .await
+        .into_iter()
+        .filter(|(_, dropped)| !dropped)
+        .map(|(url, _)| url.database())
+        .collect();
     for url in created.iter().skip(1).filter(|url| failed.contains(&url.database())) {
         if pg::drop_database(&mut maintenance, url, true).await.is_err() {
             undropped.push(format!("`{}`", url.database()));

@@ -497,7 +497,9 @@ async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Resul
             let definition = check.definition.strip_suffix(" NOT VALID").unwrap_or(&check.definition);
             let number = renderings.len();
             let rendering = *renderings.entry((scratch, definition.to_owned())).or_insert_with(|| {
-                sql.push_str(&format!("ALTER TABLE xtask_check_{scratch} ADD CONSTRAINT k{number} {definition};\n"));
+                sql.push_str(&format!(
+                    "ALTER TABLE xtask_check_{scratch} ADD CONSTRAINT k{number} {definition};\n"
+                ));
                 number
             });
             checks.push(((table_name, name), rendering));
