@@ -10,6 +10,7 @@
 # Runs the dev profile, as `cargo xtask` does for every developer. Needs psql; uses throwaway
 # databases.
 # Usage: xtask/benches/autogenerate.sh [postgres://user@host:port]   (default: 127.0.0.1:5432, user postgres)
+# BENCH_SKIP_CHECK=1 measures only the first part (the whole `check` takes a minute or more).
 set -euo pipefail
 server=${1:-postgres://postgres@127.0.0.1:5432}
 # BENCH_PREFIX names the throwaway databases, so that two checkouts can run this at once.

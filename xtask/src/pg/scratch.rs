@@ -72,6 +72,18 @@ async fn offer_leftovers(maintenance: &mut PgConnection) {
     }
 }
 
+/// Makes `url`'s database afresh and marks it; says whether it was created, whatever failed.
+async fn make(maintenance: &mut PgConnection, url: &DbUrl) -> (bool, Result<()>) {
+    // A leftover from a killed run of this same process id would make CREATE fail: clear it.
+    if let Err(err) = pg::drop_database(maintenance, url, true).await {
+        return (false, Err(err));
+    }
+    if let Err(err) = pg::create_database(maintenance, url).await {
+        return (false, Err(err));
+    }
+    (true, mark(maintenance, &url.database()).await)
+}
+
 /// Like [`with_scratch_database`], with one database per purpose. The whole call is one
 /// [`interrupt::guard`]ed section, entered before the first CREATE DATABASE: a Ctrl-C or SIGTERM
 /// at any moment stops the work, and every database created so far is dropped.
@@ -88,25 +100,37 @@ pub async fn with_scratch_databases<T, const N: usize>(
     // and so must have no sessions on it.
     let mut maintenance = pg::connect_maintenance(&scratch[0]).await?;
     offer_leftovers(&mut maintenance).await;
+    // All at once, each but the first on a connection of its own: the server writes the copies
+    // of the template at the same time.
+    let mut others = tokio::task::JoinSet::new();
+    for (index, url) in scratch.iter().enumerate().skip(1) {
+        let url = url.clone();
+        others.spawn(async move {
+            let made = match pg::connect_maintenance(&url).await {
+                Ok(mut connection) => {
+                    let made = make(&mut connection, &url).await;
+                    pg::close(connection).await;
+                    made
+                }
+                Err(err) => (false, Err(err)),
+            };
+            (index, made)
+        });
+    }
+    let mut made = vec![(0, make(&mut maintenance, &scratch[0]).await)];
+    made.extend(others.join_all().await);
+    made.sort_by_key(|(index, _)| *index);
     let mut created = Vec::new();
     let mut result = Ok(());
-    for url in &scratch {
-        // A leftover from a killed run of this same process id would make CREATE fail: clear it.
-        result = pg::drop_database(&mut maintenance, url, true).await.map(drop);
-        result = result.and(pg::create_database(&mut maintenance, url).await.map(drop));
-        if result.is_err() {
-            break;
+    for (url, (_, (was_created, outcome))) in scratch.iter().zip(made) {
+        if was_created {
+            created.push(url);
         }
-        created.push(url);
-        result = mark(&mut maintenance, &url.database()).await;
-        if result.is_err() {
-            break;
-        }
-        // A signal while CREATE DATABASE ran: stop before making more.
+        result = result.and(outcome);
+    }
+    // A signal while CREATE DATABASE ran: stop before the work.
+    if result.is_ok() {
         result = interrupt::check().map_err(anyhow::Error::from);
-        if result.is_err() {
-            break;
-        }
     }
     let result = match result {
         Ok(()) => tokio::select! {
@@ -115,8 +139,33 @@ pub async fn with_scratch_databases<T, const N: usize>(
         },
         Err(err) => Err(err),
     };
+    // All at once, each but the first on a connection of its own: on PostgreSQL 15 every DROP
+    // DATABASE waits for a checkpoint, and drops that wait together share one. A drop that fails
+    // there is tried again on the maintenance connection.
+    let mut others = tokio::task::JoinSet::new();
+    for url in created.iter().skip(1) {
+        let url = (*url).clone();
+        others.spawn(async move {
+            let Ok(mut connection) = pg::connect_maintenance(&url).await else { return (url, false) };
+            let dropped = pg::drop_database(&mut connection, &url, true).await.is_ok();
+            pg::close(connection).await;
+            (url, dropped)
+        });
+    }
     let mut undropped = Vec::new();
-    for url in created {
+    if let Some(url) = created.first()
+        && pg::drop_database(&mut maintenance, url, true).await.is_err()
+    {
+        undropped.push(format!("`{}`", url.database()));
+    }
+    let failed: Vec<String> = others
+        .join_all()
+        .await
+        .into_iter()
+        .filter(|(_, dropped)| !dropped)
+        .map(|(url, _)| url.database())
+        .collect();
+    for url in created.iter().skip(1).filter(|url| failed.contains(&url.database())) {
         if pg::drop_database(&mut maintenance, url, true).await.is_err() {
             undropped.push(format!("`{}`", url.database()));
         }

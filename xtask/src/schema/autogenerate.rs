@@ -141,7 +141,7 @@ async fn compare(
     declared: &Declared,
     with_proof: bool,
 ) -> Result<Option<Plan>> {
-    let (before, after) = tokio::try_join!(prove::snapshot(migrated), prove::snapshot(wanted))?;
+    let (before, after) = prove::snapshots(migrated, wanted).await?;
     let (from, to) = (&before.schema, &after.schema);
     let (rename_up, rename_down) = renames::steps(declared, from, to)?;
     if rename_up.is_empty() && from == to {

@@ -37,7 +37,7 @@ WHERE c.relnamespace = 'public'::regnamespace AND d.deptype IS DISTINCT FROM 'i'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
 const TABLES: &str = "
-SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment,
+SELECT c.relname::text AS name, dc.description AS comment,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_by,
        (SELECT p.relname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent
         WHERE h.inhrelid = c.oid AND c.relispartition) AS parent,
@@ -48,6 +48,7 @@ SELECT c.relname::text AS name, obj_description(c.oid, 'pg_class') AS comment,
              ORDER BY 1) AS storage,
        c.relpersistence = 'u' AS unlogged
 FROM pg_class c
+LEFT JOIN pg_description dc ON dc.objoid = c.oid AND dc.classoid = 'pg_class'::regclass AND dc.objsubid = 0
 WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
   AND NOT EXISTS (SELECT FROM pg_depend x WHERE x.classid = 'pg_class'::regclass AND x.objid = c.oid AND x.deptype = 'e')";
 
@@ -70,12 +71,13 @@ SELECT c.relname::text AS table_name, a.attname::text AS name, a.attnum AS posit
        a.attidentity::text AS identity,
        format_type(s.seqtypid, NULL) AS seq_type, s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
        s.seqcache, s.seqcycle,
-       col_description(c.oid, a.attnum) AS comment
+       dc.description AS comment
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_description dc ON dc.objoid = c.oid AND dc.classoid = 'pg_class'::regclass AND dc.objsubid = a.attnum
 LEFT JOIN pg_depend i ON a.attidentity <> '' AND i.refclassid = 'pg_class'::regclass AND i.refobjid = c.oid
      AND i.refobjsubid = a.attnum AND i.classid = 'pg_class'::regclass AND i.deptype = 'i'
 LEFT JOIN pg_sequence s ON s.seqrelid = i.objid
@@ -280,6 +282,21 @@ SELECT kind || ' ' || name AS key, coalesce(detail, '') AS detail FROM (
                AND EXISTS (SELECT FROM pg_type t WHERE t.oid = d.objoid AND t.typtype IN ('e', 'c', 'd')))
 ) AS u(kind, name, detail)";
 
+// The columns each CHECK reads (`name type [COLLATE c]`, comma-separated), for a scratch table
+// to render it on; NULL when it reads the whole row (attribute number 0).
+const CHECK_COLUMNS: &str = "
+SELECT c.relname::text AS table_name, k.conname::text AS name,
+       CASE WHEN NOT 0 = ANY (coalesce(k.conkey, '{}')) THEN coalesce(
+           (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
+                              || CASE WHEN a.attcollation <> t.typcollation
+                                      THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END,
+                              ', ' ORDER BY a.attnum)
+            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+            WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)), '') END AS columns
+FROM unnest($1::text[], $2::text[]) AS w(table_name, name)
+JOIN pg_class c ON c.relname = w.table_name AND c.relnamespace = 'public'::regnamespace
+JOIN pg_constraint k ON k.conrelid = c.oid AND k.conname = w.name AND k.contype = 'c'";
+
 /// Reads the `public` schema the connection's database has now (inside a transaction, if one
 /// is open on it).
 pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
@@ -447,30 +464,57 @@ async fn fetch(conn: &mut PgConnection, what: &str, query: &'static str) -> Resu
 }
 
 /// Replaces each CHECK's definition by the server's rendering of its own rendering, made on a
-/// scratch copy of the table's columns in a transaction that is rolled back. PostgreSQL's first
-/// rendering does not always reproduce itself (`varchar_col IN ('a', 'b')` comes back with its
-/// casts moved), so a constraint created from the migrations' text and one created from the
-/// declared text would differ in text while meaning the same; rendered twice, both agree.
+/// scratch table in a transaction that is rolled back. PostgreSQL's first rendering does not
+/// always reproduce itself (`varchar_col IN ('a', 'b')` comes back with its casts moved), so a
+/// constraint created from the migrations' text and one created from the declared text would
+/// differ in text while meaning the same; rendered twice, both agree. The rendering depends only
+/// on the definition and the name, type and collation of the columns it reads, so each distinct
+/// pair is rendered once, on a scratch table of just those columns (a whole-row reference copies
+/// the whole table): a wide schema repeats the same CHECK on many tables.
 async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Result<()> {
+    // Only an `ARRAY[...]` (what `IN (...)` becomes) is known to render differently the second
+    // time; the others keep their text, which saves a scratch table each.
+    let wanted: Vec<(&String, &String)> = schema
+        .tables
+        .iter()
+        .flat_map(|(table_name, table)| {
+            table
+                .constraints
+                .iter()
+                .filter(|(_, c)| c.kind == ConstraintKind::Check && c.definition.contains("ARRAY["))
+                .map(move |(name, _)| (table_name, name))
+        })
+        .collect();
     let mut sql = String::new();
-    let mut checks: Vec<(String, String)> = Vec::new();
-    for (number, (table_name, table)) in schema.tables.iter().enumerate() {
-        let scratch = format!("xtask_check_{number}");
-        let mut copied = false;
-        // Only an `ARRAY[...]` (what `IN (...)` becomes) is known to render differently the
-        // second time; the others keep their text, which saves a scratch table each.
-        let checks_here = table
-            .constraints
-            .iter()
-            .filter(|(_, c)| c.kind == ConstraintKind::Check && c.definition.contains("ARRAY["));
-        for (name, check) in checks_here {
-            if !copied {
-                sql.push_str(&format!("CREATE TEMP TABLE {scratch} (LIKE public.{});\n", ident(table_name)));
-                copied = true;
-            }
+    // (table, constraint) -> the number of the rendering it takes.
+    let mut checks: Vec<((String, String), usize)> = Vec::new();
+    if !wanted.is_empty() {
+        let (tables, names): (Vec<&String>, Vec<&String>) = wanted.iter().copied().unzip();
+        let rows = sqlx::query(CHECK_COLUMNS).bind(&tables).bind(&names).fetch_all(&mut *conn).await?;
+        // Scratch tables by their columns, and renderings by (scratch table, definition).
+        let mut scratches: BTreeMap<String, usize> = BTreeMap::new();
+        let mut renderings: BTreeMap<(usize, String), usize> = BTreeMap::new();
+        for row in rows {
+            let (table_name, name): (String, String) = (row.try_get("table_name")?, row.try_get("name")?);
+            let columns: Option<String> = row.try_get("columns")?;
+            let Some(check) = schema.tables.get(&table_name).and_then(|t| t.constraints.get(&name)) else {
+                continue;
+            };
+            let columns = columns.unwrap_or_else(|| format!("LIKE public.{}", ident(&table_name)));
+            let number = scratches.len();
+            let scratch = *scratches.entry(columns.clone()).or_insert_with(|| {
+                sql.push_str(&format!("CREATE TEMP TABLE xtask_check_{number} ({columns});\n"));
+                number
+            });
             let definition = check.definition.strip_suffix(" NOT VALID").unwrap_or(&check.definition);
-            sql.push_str(&format!("ALTER TABLE {scratch} ADD CONSTRAINT k{} {definition};\n", checks.len()));
-            checks.push((table_name.clone(), name.clone()));
+            let number = renderings.len();
+            let rendering = *renderings.entry((scratch, definition.to_owned())).or_insert_with(|| {
+                sql.push_str(&format!(
+                    "ALTER TABLE xtask_check_{scratch} ADD CONSTRAINT k{number} {definition};\n"
+                ));
+                number
+            });
+            checks.push(((table_name, name), rendering));
         }
     }
     // A domain's are copied onto a domain of the same base type, created in the same transaction.
@@ -524,11 +568,14 @@ async fn canonical_checks(conn: &mut PgConnection, schema: &mut Schema) -> Resul
             *check = format!("{definition}{not_valid}");
         }
     }
+    let mut rendered: BTreeMap<usize, String> = BTreeMap::new();
     for row in rows {
         let i: i32 = row.try_get("i")?;
-        let definition: String = row.try_get("definition")?;
-        let (table, name) = &checks[usize::try_from(i)?];
-        if let Some(check) = schema.tables.get_mut(table).and_then(|t| t.constraints.get_mut(name)) {
+        rendered.insert(usize::try_from(i)?, row.try_get("definition")?);
+    }
+    for ((table, name), rendering) in checks {
+        let Some(definition) = rendered.get(&rendering) else { continue };
+        if let Some(check) = schema.tables.get_mut(&table).and_then(|t| t.constraints.get_mut(&name)) {
             let not_valid = if check.definition.ends_with(" NOT VALID") { " NOT VALID" } else { "" };
             check.definition = format!("{definition}{not_valid}");
         }

@@ -39,8 +39,25 @@ impl Snapshot {
 
 /// Reads the `public` schema the connection's database has now, both ways.
 pub async fn snapshot(conn: &mut PgConnection) -> Result<Snapshot> {
+    // The fingerprint first: re-rendering CHECKs creates (and rolls back) a temporary table,
+    // which makes the server plan every cached query of the connection again.
+    let fingerprint = fingerprint(conn).await?;
     let schema = introspect(conn).await?;
-    let mut fingerprint = fingerprint(conn).await?;
+    Ok(combine(schema, fingerprint))
+}
+
+/// [`snapshot`] of two databases at once, read in opposite orders: the server computes one's
+/// fingerprint (its longest query) while this process takes in the other's many smaller ones.
+pub async fn snapshots(first: &mut PgConnection, second: &mut PgConnection) -> Result<(Snapshot, Snapshot)> {
+    let second_read = async {
+        let schema = introspect(second).await?;
+        Ok(combine(schema, fingerprint(second).await?))
+    };
+    tokio::try_join!(snapshot(first), second_read)
+}
+
+/// The snapshot of `schema` and `fingerprint`, read from the same database.
+fn combine(schema: Schema, mut fingerprint: Fingerprint) -> Snapshot {
     // CHECKs as the model canonicalised them (rendered twice): the first rendering of the same
     // constraint can differ between a schema built from the file and one built from a migration.
     let checks = schema.tables.iter().flat_map(|(table, t)| {
@@ -59,7 +76,7 @@ pub async fn snapshot(conn: &mut PgConnection) -> Result<Snapshot> {
             properties.insert("definition".to_owned(), definition);
         }
     }
-    Ok(Snapshot { schema, fingerprint })
+    Snapshot { schema, fingerprint }
 }
 
 /// The schema as it would be after `steps`, which run in a transaction that is rolled back.
