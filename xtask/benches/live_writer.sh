@@ -43,10 +43,14 @@ run() {
   local start end
   start=$(date +%s%N)
   for file in "$@"; do
+    # The header `migrate` turns into a session setting, as PGOPTIONS for psql.
+    local workers
+    workers=$(sed -n 's/^-- max-parallel-maintenance-workers: *//p' "$file")
+    local options=${workers:+-c max_parallel_maintenance_workers=$workers}
     if head -1 "$file" | grep -q -- '-- no-transaction'; then
-      psql -X -q -v ON_ERROR_STOP=1 -d "$url" -f "$file"
+      PGOPTIONS="$options" psql -X -q -v ON_ERROR_STOP=1 -d "$url" -f "$file"
     else
-      psql -X -q -1 -v ON_ERROR_STOP=1 -d "$url" -f "$file"
+      PGOPTIONS="$options" psql -X -q -1 -v ON_ERROR_STOP=1 -d "$url" -f "$file"
     fi
   done
   end=$(date +%s%N)
@@ -76,6 +80,7 @@ run "index, naive" "DROP INDEX clip_label_idx" \
   "$(f ix.sql 'CREATE INDEX clip_label_idx ON public.clip USING btree (label);')"
 run "index, generated" "DROP INDEX clip_label_idx" \
   "$(f ix1.sql "-- no-transaction
+-- max-parallel-maintenance-workers: 0
 CREATE INDEX CONCURRENTLY clip_label_idx ON public.clip USING btree (label);")"
 run "NOT NULL, naive" "ALTER TABLE clip ALTER COLUMN label DROP NOT NULL" \
   "$(f nn.sql 'ALTER TABLE clip ALTER COLUMN label SET NOT NULL;')"

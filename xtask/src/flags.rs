@@ -1156,6 +1156,7 @@ fn ddl_limits(p: &mut Parser) -> Result<DdlLimits> {
                 s.parse::<u32>().map_err(|_| format!("--ddl-retries takes a number from 0 up, not `{s}`"))
             })?
             .unwrap_or(engine::DEFAULT_DDL_RETRIES),
+        maintenance_workers: None,
     })
 }
 

@@ -28,6 +28,9 @@ pub struct DdlLimits {
     pub statement_timeout: Option<Duration>,
     /// Tries after the first one that timed out waiting for a lock.
     pub retries: u32,
+    /// PostgreSQL's `max_parallel_maintenance_workers` for the file, when it sets one: 0 builds
+    /// an index on one core and leaves the others to the app.
+    pub maintenance_workers: Option<u32>,
 }
 
 /// The default `--ddl-lock-timeout`.
@@ -41,6 +44,7 @@ impl Default for DdlLimits {
             lock_timeout: DEFAULT_DDL_LOCK_TIMEOUT,
             statement_timeout: None,
             retries: DEFAULT_DDL_RETRIES,
+            maintenance_workers: None,
         }
     }
 }
@@ -49,10 +53,13 @@ impl Default for DdlLimits {
 pub const LOCK_TIMEOUT_HEADER: &str = "-- ddl-lock-timeout:";
 /// The header line that sets a file's own statement timeout.
 pub const STATEMENT_TIMEOUT_HEADER: &str = "-- statement-timeout:";
+/// The header line that bounds the parallel workers of the file's index builds.
+pub const MAINTENANCE_WORKERS_HEADER: &str = "-- max-parallel-maintenance-workers:";
 
 impl DdlLimits {
     /// These limits with the file's header lines (`-- ddl-lock-timeout: 30s`,
-    /// `-- statement-timeout: 10min`) applied; header lines are the leading comment lines.
+    /// `-- statement-timeout: 10min`, `-- max-parallel-maintenance-workers: 0`) applied; header
+    /// lines are the leading comment lines.
     pub fn for_file(self, sql: &str, file: &str) -> Result<DdlLimits> {
         let mut limits = self;
         for line in sql.lines().map(str::trim).take_while(|l| l.is_empty() || l.starts_with("--")) {
@@ -64,6 +71,10 @@ impl DdlLimits {
             } else if let Some(value) = lower.strip_prefix(STATEMENT_TIMEOUT_HEADER) {
                 limits.statement_timeout = Some(parse_duration(value.trim()).map_err(|err| {
                     anyhow!("{file}: `{line}`: {err}; write e.g. `{STATEMENT_TIMEOUT_HEADER} 10min`")
+                })?);
+            } else if let Some(value) = lower.strip_prefix(MAINTENANCE_WORKERS_HEADER) {
+                limits.maintenance_workers = Some(value.trim().parse().map_err(|_| {
+                    anyhow!("{file}: `{line}` takes a number of workers; write e.g. `{MAINTENANCE_WORKERS_HEADER} 0`")
                 })?);
             }
         }
@@ -261,14 +272,17 @@ async fn retrying<T>(
         tokio::time::sleep(backoff).await;
         backoff *= 2;
     };
-    conn.execute("RESET lock_timeout; RESET statement_timeout").await.map_err(|e| Failed::Other(e.into()))?;
+    conn.execute("RESET lock_timeout; RESET statement_timeout; RESET max_parallel_maintenance_workers")
+        .await
+        .map_err(|e| Failed::Other(e.into()))?;
     result
 }
 
 async fn set_timeouts(conn: &mut PgConnection, limits: DdlLimits) -> Result<()> {
     let statement = limits.statement_timeout.map_or(0, |d| d.as_millis());
+    let workers = limits.maintenance_workers.map_or("DEFAULT".to_owned(), |n| n.to_string());
     conn.execute(sqlx::AssertSqlSafe(format!(
-        "SET lock_timeout = {}; SET statement_timeout = {statement}",
+        "SET lock_timeout = {}; SET statement_timeout = {statement}; SET max_parallel_maintenance_workers = {workers}",
         limits.lock_timeout.as_millis().max(1)
     )))
     .await?;
@@ -497,10 +511,13 @@ mod tests {
 
     #[test]
     fn header_lines_override_the_flags() {
-        let sql = "-- no-transaction\n-- ddl-lock-timeout: 30s\n-- statement-timeout: 1min\nSELECT 1;\n-- ddl-lock-timeout: 1s\n";
+        let sql = "-- no-transaction\n-- ddl-lock-timeout: 30s\n-- statement-timeout: 1min\n\
+                   -- max-parallel-maintenance-workers: 0\nSELECT 1;\n-- ddl-lock-timeout: 1s\n";
         let limits = DdlLimits::default().for_file(sql, "x.up.sql").unwrap();
         assert_eq!(limits.lock_timeout, Duration::from_secs(30));
         assert_eq!(limits.statement_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(limits.maintenance_workers, Some(0));
+        assert!(DdlLimits::default().for_file("-- max-parallel-maintenance-workers: all\n", "x").is_err());
         let err = DdlLimits::default().for_file("-- ddl-lock-timeout: soon\n", "x.up.sql").unwrap_err();
         assert!(err.to_string().contains("x.up.sql"), "{err}");
     }

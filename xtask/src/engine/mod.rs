@@ -19,8 +19,9 @@ mod target;
 
 pub use apply::{Outcome, Pending, migrate_to_head};
 pub use ddl_lock::{
-    DEFAULT_DDL_LOCK_TIMEOUT, DEFAULT_DDL_RETRIES, DdlLimits, LOCK_TIMEOUT_HEADER, STATEMENT_TIMEOUT_HEADER,
-    parse_duration, retry_on_lock_timeout, show_duration,
+    DEFAULT_DDL_LOCK_TIMEOUT, DEFAULT_DDL_RETRIES, DdlLimits, LOCK_TIMEOUT_HEADER,
+    MAINTENANCE_WORKERS_HEADER, STATEMENT_TIMEOUT_HEADER, parse_duration, retry_on_lock_timeout,
+    show_duration,
 };
 pub use destructive::is_destructive;
 pub use ledger::{

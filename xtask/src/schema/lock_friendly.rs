@@ -21,6 +21,7 @@ use sqlx::{Connection, Executor, PgConnection};
 
 use super::diff::{self, Step};
 use super::{Schema, introspect};
+use crate::engine::MAINTENANCE_WORKERS_HEADER;
 use crate::lint::locks::{self, Lock};
 use crate::lint::statements::{self, Statement, Token};
 
@@ -284,6 +285,13 @@ fn up_file(part: &Part, title: &str, index: usize, count: usize) -> String {
     let mut out = String::new();
     if part.no_transaction {
         out.push_str("-- no-transaction\n");
+    }
+    let builds_index = part.up.iter().any(|s| parse(s).is_some_and(|p| p.starts("create") && p.has("index")));
+    if part.no_transaction && builds_index {
+        // Parallel workers would take every core from the app while the index builds.
+        out.push_str(&format!(
+            "{MAINTENANCE_WORKERS_HEADER} 0\n-- (one core builds the index; the others stay with the app)\n"
+        ));
     }
     out.push_str(&format!("-- {title}"));
     if count > 1 {

@@ -1020,7 +1020,10 @@ fn changes_to_existing_tables_come_as_lock_friendly_files_that_lint_clean_and_ro
         }
     }
     let (index_file, index_sql) = &files[2];
-    assert!(index_sql.starts_with("-- no-transaction\n"), "{index_file}:\n{index_sql}");
+    assert!(
+        index_sql.starts_with("-- no-transaction\n-- max-parallel-maintenance-workers: 0\n"),
+        "{index_file}:\n{index_sql}"
+    );
     assert!(
         index_sql.contains("SHARE UPDATE EXCLUSIVE on clip") && index_sql.contains("scans the table"),
         "{index_sql}"

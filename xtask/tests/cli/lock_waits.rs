@@ -118,3 +118,28 @@ fn a_timed_out_concurrent_index_leaves_no_invalid_index_for_the_retry() {
     assert_eq!(db.count("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), 0);
     assert_eq!(db.applied_versions(), [1, 2]);
 }
+
+#[test]
+fn a_file_header_bounds_its_index_builds_parallel_workers_and_only_its_own() {
+    let db = TestDb::new();
+    let migrations = Migrations::new();
+    let expect = |workers: &str| {
+        format!(
+            "DO $$ BEGIN IF current_setting('max_parallel_maintenance_workers') <> '{workers}' THEN \
+             RAISE EXCEPTION 'max_parallel_maintenance_workers is %', current_setting('max_parallel_maintenance_workers'); \
+             END IF; END $$;\n"
+        )
+    };
+    let default: String = db.with_conn(async |conn| {
+        sqlx::query_scalar("SELECT current_setting('max_parallel_maintenance_workers')")
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    });
+    migrations.simple(1, "one_core", &format!("-- max-parallel-maintenance-workers: 0\n{}", expect("0")));
+    migrations.simple(2, "default", &expect(&default));
+    db.run(&migrations.args(&["migrate"])).success();
+    assert_eq!(db.applied_versions(), [1, 2]);
+    migrations.simple(3, "bad", "-- max-parallel-maintenance-workers: all\nSELECT 1;\n");
+    db.run(&migrations.args(&["migrate"])).failure(&["3_bad.sql", "takes a number of workers"]);
+}
