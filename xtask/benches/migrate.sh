@@ -2,7 +2,8 @@
 # Benchmarks of `cargo xtask migrate` against psql on the same server (the numbers in the
 # closing note of the migration-engine issue). Needs hyperfine and psql; uses throwaway databases.
 #   1. a no-op `migrate` on an up-to-date database   vs  psql -c 'select 1'
-#   2. 200 small migrations applied to an empty database  vs  psql -f of the same SQL
+#   2. 200 small migrations applied to an empty database  vs  psql -f of the same SQL (medians of
+#      RUNS interleaved rounds, default 7)
 # Usage: xtask/benches/migrate.sh [postgres://user@host:port]   (default: 127.0.0.1:5432, user postgres)
 set -euo pipefail
 server=${1:-postgres://postgres@127.0.0.1:5432}
@@ -25,7 +26,10 @@ for i in $(seq 1 200); do
 done
 cat "$work"/migrations/*.up.sql > "$work/all.sql"
 reset="psql -X -q -d $server/postgres -c 'DROP DATABASE IF EXISTS xtask_bench_200' -c 'CREATE DATABASE xtask_bench_200'"
-DB_URL="$server/xtask_bench_200" hyperfine --warmup 1 --runs 10 --prepare "$reset" \
-  "$xtask --source $work/migrations migrate" \
-  "psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -f $work/all.sql" \
-  "psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -1 -f $work/all.sql"
+# Interleaved rounds (the issue's median of 7): each round runs all three, one after another, so a
+# checkpoint or a busy neighbour slows them alike.
+interleaved "${RUNS:-7}" "$reset" \
+  "migrate=DB_URL=$server/xtask_bench_200 $xtask --source $work/migrations migrate" \
+  "psql-f=psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -f $work/all.sql" \
+  "psql-1-f=psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -1 -f $work/all.sql"
+ratio migrate psql-f
