@@ -99,6 +99,9 @@ pub fn of(statement: &super::statements::Statement, proven_not_null: bool) -> (L
     if s.has("validate constraint") {
         return (Lock::ShareUpdateExclusive, Work::Scan);
     }
+    if s.has("set statistics") {
+        return (Lock::ShareUpdateExclusive, Work::Catalog);
+    }
     if s.has("set logged") || s.has("set unlogged") {
         return (Lock::AccessExclusive, Work::Rewrite);
     }
@@ -150,5 +153,13 @@ mod tests {
             (Lock::AccessExclusive, Work::Catalog)
         );
         assert_eq!(lock("ALTER TABLE t ALTER COLUMN c TYPE bigint"), (Lock::AccessExclusive, Work::Rewrite));
+        assert_eq!(
+            lock("ALTER TABLE t ALTER COLUMN c SET STATISTICS 500"),
+            (Lock::ShareUpdateExclusive, Work::Catalog)
+        );
+        assert_eq!(
+            lock("ALTER TABLE t ALTER COLUMN c SET STORAGE EXTERNAL"),
+            (Lock::AccessExclusive, Work::Catalog)
+        );
     }
 }

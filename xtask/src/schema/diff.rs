@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::sql::{
     all_sequence_options, comment_value, ident, literal, same_base, sequence_options, sequence_type, widens,
 };
-use super::{Column, Constraint, ConstraintKind, Object, Schema, Sequence, Table, View};
+use super::{Column, ColumnSettings, Constraint, ConstraintKind, Object, Schema, Sequence, Table, View};
 
 /// Which way a script goes. Removing an enum value must be hand-written going up, where rows
 /// may hold it; going down it only undoes a value the up script added.
@@ -513,6 +513,7 @@ impl<'a> Differ<'a> {
             if c.comment.is_some() {
                 script.comments.push(comment_on_column(name, column, c.comment.as_deref()));
             }
+            script.alter_columns.extend(settings_steps(name, column, None, &c.settings));
         }
     }
 
@@ -578,6 +579,7 @@ impl<'a> Differ<'a> {
             self.script
                 .add_columns
                 .push(step(format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(column, c))));
+            self.script.alter_columns.extend(settings_steps(name, column, None, &c.settings));
             if c.comment.is_some() {
                 self.script.comments.push(comment_on_column(name, column, c.comment.as_deref()));
             }
@@ -622,6 +624,7 @@ impl<'a> Differ<'a> {
             self.script
                 .alter_columns
                 .push(step(format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(name, new))));
+            self.script.alter_columns.extend(settings_steps(table_name, name, None, &new.settings));
             if new.comment.is_some() {
                 self.script.comments.push(comment_on_column(table_name, name, new.comment.as_deref()));
             }
@@ -669,6 +672,12 @@ impl<'a> Differ<'a> {
         if old.not_null != new.not_null {
             steps.push(step(format!("{alter} {} NOT NULL", if new.not_null { "SET" } else { "DROP" })));
         }
+        // A new type brings its own storage (compression and statistics stay): compare with that.
+        let before = ColumnSettings {
+            storage: if retyped { None } else { old.settings.storage.clone() },
+            ..old.settings.clone()
+        };
+        steps.extend(settings_steps(table_name, name, Some(&before), &new.settings));
         match (&old.identity, &new.identity) {
             (None, Some(identity)) => steps.push(step(format!(
                 "{alter} ADD{}",
@@ -1018,6 +1027,31 @@ fn names(list: &[&String]) -> String {
 }
 
 /// A column as `CREATE TABLE` and `ADD COLUMN` take it.
+/// The `ALTER COLUMN` steps that take a column's storage, compression and statistics target from
+/// `old` (`None`: a new column, at the defaults) to `new`.
+fn settings_steps(table: &str, name: &str, old: Option<&ColumnSettings>, new: &ColumnSettings) -> Vec<Step> {
+    let alter = format!("ALTER TABLE {} ALTER COLUMN {}", ident(table), ident(name));
+    let default = ColumnSettings::default();
+    let old = old.unwrap_or(&default);
+    let mut steps = Vec::new();
+    if old.storage != new.storage {
+        steps.push(step(format!(
+            "{alter} SET STORAGE {}",
+            new.storage.as_deref().unwrap_or(&new.type_storage)
+        )));
+    }
+    if old.compression != new.compression {
+        steps.push(step(format!(
+            "{alter} SET COMPRESSION {}",
+            new.compression.as_deref().unwrap_or("default")
+        )));
+    }
+    if old.statistics != new.statistics {
+        steps.push(step(format!("{alter} SET STATISTICS {}", new.statistics.unwrap_or(-1))));
+    }
+    steps
+}
+
 fn column_definition(name: &str, column: &Column) -> String {
     let mut sql = format!("{} {}", ident(name), column.data_type);
     if let Some(collation) = &column.collation {
@@ -1106,6 +1140,7 @@ mod tests {
             identity: None,
             generated: None,
             comment: None,
+            settings: ColumnSettings::default(),
         }
     }
 

@@ -9,8 +9,8 @@ use sqlx::{Connection, Executor, PgConnection, Row};
 
 use super::sql::ident;
 use super::{
-    Column, Comment, Constraint, ConstraintKind, Domain, Function, Identity, Index, Object, Position, Schema,
-    Sequence, SequenceOptions, Table, View,
+    Column, ColumnSettings, Comment, Constraint, ConstraintKind, Domain, Function, Identity, Index, Object,
+    Position, Schema, Sequence, SequenceOptions, Table, View,
 };
 
 // Every query keeps to `public`, skips sqlx's bookkeeping table, and skips objects that belong
@@ -71,7 +71,11 @@ SELECT c.relname::text AS table_name, a.attname::text AS name, a.attnum AS posit
        a.attidentity::text AS identity,
        format_type(s.seqtypid, NULL) AS seq_type, s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
        s.seqcache, s.seqcycle,
-       dc.description AS comment
+       dc.description AS comment,
+       CASE WHEN a.attstorage <> t.typstorage THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END AS storage,
+       CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END AS type_storage,
+       CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END AS compression,
+       CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::int END AS statistics
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
@@ -345,6 +349,12 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
             identity,
             generated: row.try_get("generated")?,
             comment: row.try_get("comment")?,
+            settings: ColumnSettings {
+                storage: row.try_get("storage")?,
+                type_storage: row.try_get("type_storage")?,
+                compression: row.try_get("compression")?,
+                statistics: row.try_get("statistics")?,
+            },
         };
         table(&mut schema, &row)?.columns.insert(row.try_get("name")?, column);
     }

@@ -211,6 +211,21 @@ pub struct Column {
     pub generated: Option<String>,
     /// `COMMENT ON COLUMN`.
     pub comment: Option<String>,
+    /// Storage, compression and statistics target.
+    pub settings: ColumnSettings,
+}
+
+/// A column's `SET STORAGE`, `SET COMPRESSION` and `SET STATISTICS`, each `None` at its default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnSettings {
+    /// `PLAIN`, `EXTERNAL`, `EXTENDED` or `MAIN`, when not the type's own.
+    pub storage: Option<String>,
+    /// The type's own storage, which `storage: None` stands for.
+    pub type_storage: String,
+    /// `pglz` or `lz4`, when set.
+    pub compression: Option<String>,
+    /// The statistics target, when set.
+    pub statistics: Option<i32>,
 }
 
 /// An identity column's kind and sequence parameters (its sequence's name is not compared).
@@ -384,6 +399,7 @@ mod tests {
             identity: None,
             generated: None,
             comment: None,
+            settings: ColumnSettings::default(),
         }
     }
 

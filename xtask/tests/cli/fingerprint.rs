@@ -129,9 +129,9 @@ fn autogenerate_refuses_what_only_the_fingerprint_sees_and_its_proof_checks_it()
     block_on(async {
         let mut migrated = xtask::pg::connect(&url.0).await.unwrap();
         let mut declared = xtask::pg::connect(&url.1).await.unwrap();
-        // A column's statistics target: the model does not read it, the fingerprint does.
+        // A table's replica identity: the model does not read it, the fingerprint does.
         let table = "CREATE TABLE t (a int);";
-        let tuned = format!("{table} ALTER TABLE t ALTER COLUMN a SET STATISTICS 500;");
+        let tuned = format!("{table} ALTER TABLE t REPLICA IDENTITY FULL;");
         execute(&mut migrated, table).await.unwrap();
         execute(&mut declared, &tuned).await.unwrap();
         let err = format!(
@@ -141,22 +141,22 @@ fn autogenerate_refuses_what_only_the_fingerprint_sees_and_its_proof_checks_it()
         assert!(
             err.starts_with(
                 "backend/schema.sql and the migrations differ in ways autogenerate does not model, so it \
-                 cannot write the change:\n  column t.a: statistics"
-            ) && err.contains("500")
+                 cannot write the change:\n  relation t: replica identity"
+            ) && err.contains("full")
                 && err.ends_with(
                     "\nwrite this migration by hand (`cargo xtask revision -m NAME`); nothing was generated"
                 ),
             "{err}"
         );
 
-        // A modelled change (a new column) beside an unmodelled one (a statistics target): the
+        // A modelled change (a new column) beside an unmodelled one (a replica identity): the
         // plan would add the column only, and the proof must notice what it left out.
         let view = "CREATE TABLE u (a int); CREATE MATERIALIZED VIEW m AS SELECT a FROM u;";
         execute(&mut migrated, &format!("DROP SCHEMA public CASCADE; CREATE SCHEMA public; {view}"))
             .await
             .unwrap();
         let after = format!(
-            "{view} ALTER TABLE u ADD COLUMN b int; ALTER TABLE u ALTER COLUMN a SET STATISTICS 500;"
+            "{view} ALTER TABLE u ADD COLUMN b int; ALTER TABLE u REPLICA IDENTITY FULL;"
         );
         execute(&mut declared, &format!("DROP SCHEMA public CASCADE; CREATE SCHEMA public; {after}"))
             .await
@@ -169,7 +169,7 @@ fn autogenerate_refuses_what_only_the_fingerprint_sees_and_its_proof_checks_it()
             err.starts_with("the generated up script does not reach backend/schema.sql exactly"),
             "{err}"
         );
-        assert!(err.contains("\n  column u.a: statistics") && err.contains("500"), "{err}");
+        assert!(err.contains("\n  relation u: replica identity") && err.contains("full"), "{err}");
         xtask::pg::close(migrated).await;
         xtask::pg::close(declared).await;
     });

@@ -1,0 +1,14 @@
+CREATE TABLE doc (
+    id int PRIMARY KEY,
+    body text COMPRESSION lz4,
+    blob bytea,
+    title text,
+    score int,
+    note text COMPRESSION pglz
+);
+ALTER TABLE doc ALTER COLUMN body SET STORAGE MAIN;
+ALTER TABLE doc ALTER COLUMN title SET STATISTICS 1000;
+ALTER TABLE doc ALTER COLUMN note SET STATISTICS 200;
+CREATE TABLE archive (id int PRIMARY KEY, payload text COMPRESSION lz4);
+ALTER TABLE archive ALTER COLUMN payload SET STORAGE EXTERNAL;
+ALTER TABLE archive ALTER COLUMN id SET STATISTICS 10;
