@@ -99,7 +99,7 @@ pub fn of(statement: &super::statements::Statement, proven_not_null: bool) -> (L
     if s.has("validate constraint") {
         return (Lock::ShareUpdateExclusive, Work::Scan);
     }
-    if s.has("set statistics") {
+    if s.has("set statistics") || s.has("cluster on") || s.has("set without cluster") {
         return (Lock::ShareUpdateExclusive, Work::Catalog);
     }
     if s.has("set logged") || s.has("set unlogged") {

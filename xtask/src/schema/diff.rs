@@ -88,6 +88,8 @@ struct Script {
     add_constraints: Vec<Step>,
     add_foreign_keys: Vec<Step>,
     create_indexes: Vec<Step>,
+    /// `REPLICA IDENTITY` and `CLUSTER ON`, which name indexes that must exist by then.
+    table_settings: Vec<Step>,
     sequence_owners: Vec<Step>,
     create_views: Vec<Step>,
     create_triggers: Vec<Step>,
@@ -117,6 +119,7 @@ impl Script {
             self.add_constraints,
             self.add_foreign_keys,
             self.create_indexes,
+            self.table_settings,
             self.sequence_owners,
             self.create_views,
             self.create_triggers,
@@ -452,6 +455,23 @@ impl<'a> Differ<'a> {
         }
     }
 
+    /// `REPLICA IDENTITY` and `CLUSTER ON` from `old` (`None`: a new table, at the defaults).
+    fn index_settings(&mut self, name: &str, old: Option<&Table>, new: &Table) {
+        let table = ident(name);
+        let (replica, clustered) =
+            old.map_or((None, None), |t| (t.replica_identity.as_ref(), t.clustered_on.as_ref()));
+        if replica != new.replica_identity.as_ref() {
+            let identity = new.replica_identity.as_deref().unwrap_or("DEFAULT");
+            self.script.table_settings.push(step(format!("ALTER TABLE {table} REPLICA IDENTITY {identity}")));
+        }
+        if clustered != new.clustered_on.as_ref() {
+            self.script.table_settings.push(step(match &new.clustered_on {
+                Some(index) => format!("ALTER TABLE {table} CLUSTER ON {}", ident(index)),
+                None => format!("ALTER TABLE {table} SET WITHOUT CLUSTER"),
+            }));
+        }
+    }
+
     fn create_table(&mut self, name: &str, table: &Table) {
         let mut lines: Vec<String> = table
             .column_order()
@@ -515,6 +535,7 @@ impl<'a> Differ<'a> {
             }
             script.alter_columns.extend(settings_steps(name, column, None, &c.settings));
         }
+        self.index_settings(name, None, table);
     }
 
     fn alter_table(&mut self, name: &str, old: &Table, new: &Table) {
@@ -545,6 +566,7 @@ impl<'a> Differ<'a> {
             self.script.comments.push(comment_on_table(name, new.comment.as_deref()));
         }
         self.storage(name, old, new);
+        self.index_settings(name, Some(old), new);
         let dropped: Vec<&String> = old.columns.keys().filter(|c| !new.columns.contains_key(*c)).collect();
         let added: Vec<&String> = new.columns.keys().filter(|c| !old.columns.contains_key(*c)).collect();
         if self.direction == Direction::Up && !dropped.is_empty() && !added.is_empty() {

@@ -46,7 +46,13 @@ SELECT c.relname::text AS name, dc.description AS comment,
        ARRAY(SELECT o FROM unnest(c.reloptions) o
              UNION ALL SELECT 'toast.' || o FROM pg_class t, unnest(t.reloptions) o WHERE t.oid = c.reltoastrelid
              ORDER BY 1) AS storage,
-       c.relpersistence = 'u' AS unlogged
+       c.relpersistence = 'u' AS unlogged,
+       CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING'
+            WHEN 'i' THEN 'USING INDEX ' || (SELECT quote_ident(ci.relname) FROM pg_index x
+                 JOIN pg_class ci ON ci.oid = x.indexrelid WHERE x.indrelid = c.oid AND x.indisreplident) END
+         AS replica_identity,
+       (SELECT ci.relname::text FROM pg_index x JOIN pg_class ci ON ci.oid = x.indexrelid
+        WHERE x.indrelid = c.oid AND x.indisclustered) AS clustered_on
 FROM pg_class c
 LEFT JOIN pg_description dc ON dc.objoid = c.oid AND dc.classoid = 'pg_class'::regclass AND dc.objsubid = 0
 WHERE c.relkind IN ('r', 'p') AND c.relnamespace = 'public'::regnamespace AND c.relname <> '_sqlx_migrations'
@@ -326,6 +332,8 @@ pub async fn introspect(conn: &mut PgConnection) -> Result<Schema> {
             partition_of: parent.zip(bound),
             storage: row.try_get("storage")?,
             unlogged: row.try_get("unlogged")?,
+            replica_identity: row.try_get("replica_identity")?,
+            clustered_on: row.try_get("clustered_on")?,
             ..Table::default()
         };
         schema.tables.insert(row.try_get("name")?, table);

@@ -167,6 +167,10 @@ pub struct Table {
     pub storage: Vec<String>,
     /// `UNLOGGED`: not written to the WAL, emptied after a crash.
     pub unlogged: bool,
+    /// `REPLICA IDENTITY` when not the default: `FULL`, `NOTHING` or `USING INDEX name`.
+    pub replica_identity: Option<String>,
+    /// The index `CLUSTER` uses (`ALTER TABLE ... CLUSTER ON`), if one is marked.
+    pub clustered_on: Option<String>,
 }
 
 impl Table {

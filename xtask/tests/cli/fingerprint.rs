@@ -129,9 +129,9 @@ fn autogenerate_refuses_what_only_the_fingerprint_sees_and_its_proof_checks_it()
     block_on(async {
         let mut migrated = xtask::pg::connect(&url.0).await.unwrap();
         let mut declared = xtask::pg::connect(&url.1).await.unwrap();
-        // A table's replica identity: the model does not read it, the fingerprint does.
+        // A table's privileges: the model does not read them (grants are refused), the fingerprint does.
         let table = "CREATE TABLE t (a int);";
-        let tuned = format!("{table} ALTER TABLE t REPLICA IDENTITY FULL;");
+        let tuned = format!("{table} GRANT SELECT ON t TO PUBLIC;");
         execute(&mut migrated, table).await.unwrap();
         execute(&mut declared, &tuned).await.unwrap();
         let err = format!(
@@ -141,23 +141,21 @@ fn autogenerate_refuses_what_only_the_fingerprint_sees_and_its_proof_checks_it()
         assert!(
             err.starts_with(
                 "backend/schema.sql and the migrations differ in ways autogenerate does not model, so it \
-                 cannot write the change:\n  relation t: replica identity"
-            ) && err.contains("full")
+                 cannot write the change:\n  relation t: privileges"
+            ) && err.contains("=r/")
                 && err.ends_with(
                     "\nwrite this migration by hand (`cargo xtask revision -m NAME`); nothing was generated"
                 ),
             "{err}"
         );
 
-        // A modelled change (a new column) beside an unmodelled one (a replica identity): the
+        // A modelled change (a new column) beside an unmodelled one (a grant): the
         // plan would add the column only, and the proof must notice what it left out.
         let view = "CREATE TABLE u (a int); CREATE MATERIALIZED VIEW m AS SELECT a FROM u;";
         execute(&mut migrated, &format!("DROP SCHEMA public CASCADE; CREATE SCHEMA public; {view}"))
             .await
             .unwrap();
-        let after = format!(
-            "{view} ALTER TABLE u ADD COLUMN b int; ALTER TABLE u REPLICA IDENTITY FULL;"
-        );
+        let after = format!("{view} ALTER TABLE u ADD COLUMN b int; GRANT SELECT ON u TO PUBLIC;");
         execute(&mut declared, &format!("DROP SCHEMA public CASCADE; CREATE SCHEMA public; {after}"))
             .await
             .unwrap();
@@ -169,7 +167,7 @@ fn autogenerate_refuses_what_only_the_fingerprint_sees_and_its_proof_checks_it()
             err.starts_with("the generated up script does not reach backend/schema.sql exactly"),
             "{err}"
         );
-        assert!(err.contains("\n  relation u: replica identity") && err.contains("full"), "{err}");
+        assert!(err.contains("\n  relation u: privileges") && err.contains("=r/"), "{err}");
         xtask::pg::close(migrated).await;
         xtask::pg::close(declared).await;
     });
