@@ -1057,10 +1057,9 @@ fn settings_steps(table: &str, name: &str, old: Option<&ColumnSettings>, new: &C
     let old = old.unwrap_or(&default);
     let mut steps = Vec::new();
     if old.storage != new.storage {
-        steps.push(step(format!(
-            "{alter} SET STORAGE {}",
-            new.storage.as_deref().unwrap_or(&new.type_storage)
-        )));
+        // Back to the type's own: only the side that left it read it.
+        let default = if new.type_storage.is_empty() { &old.type_storage } else { &new.type_storage };
+        steps.push(step(format!("{alter} SET STORAGE {}", new.storage.as_deref().unwrap_or(default))));
     }
     if old.compression != new.compression {
         steps.push(step(format!(

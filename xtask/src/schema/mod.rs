@@ -224,7 +224,8 @@ pub struct Column {
 pub struct ColumnSettings {
     /// `PLAIN`, `EXTERNAL`, `EXTENDED` or `MAIN`, when not the type's own.
     pub storage: Option<String>,
-    /// The type's own storage, which `storage: None` stands for.
+    /// The type's own storage, read only when a setting differs from its default (a reset to
+    /// the default takes it from the other side, of the same type).
     pub type_storage: String,
     /// `pglz` or `lz4`, when set.
     pub compression: Option<String>,
