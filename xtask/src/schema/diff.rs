@@ -598,13 +598,7 @@ impl<'a> Differ<'a> {
                      or add it nullable, fill it, then set NOT NULL"
                 ));
             }
-            self.script
-                .add_columns
-                .push(step(format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(column, c))));
-            self.script.alter_columns.extend(settings_steps(name, column, None, &c.settings));
-            if c.comment.is_some() {
-                self.script.comments.push(comment_on_column(name, column, c.comment.as_deref()));
-            }
+            self.add_column(name, column, c, false);
         }
         for (column, old_column) in &old.columns {
             if let Some(new_column) = new.columns.get(column)
@@ -626,6 +620,21 @@ impl<'a> Differ<'a> {
         }
     }
 
+    /// `ADD COLUMN` (among the other columns' changes when it follows its own drop), then the
+    /// column's settings and comment.
+    fn add_column(&mut self, table_name: &str, name: &str, column: &Column, after_its_drop: bool) {
+        let add =
+            step(format!("ALTER TABLE {} ADD COLUMN {}", ident(table_name), column_definition(name, column)));
+        match after_its_drop {
+            true => self.script.alter_columns.push(add),
+            false => self.script.add_columns.push(add),
+        }
+        self.script.alter_columns.extend(settings_steps(table_name, name, None, &column.settings));
+        if column.comment.is_some() {
+            self.script.comments.push(comment_on_column(table_name, name, column.comment.as_deref()));
+        }
+    }
+
     fn alter_column(&mut self, table_name: &str, name: &str, old: &Column, new: &Column) {
         let alter = format!("ALTER TABLE {} ALTER COLUMN {}", ident(table_name), ident(name));
         if old.generated.is_some() && new.generated.is_none() {
@@ -643,13 +652,7 @@ impl<'a> Differ<'a> {
                     lossy(drop, format!("replaces the values of {table_name}.{name} with generated ones"))
                 }
             });
-            self.script
-                .alter_columns
-                .push(step(format!("ALTER TABLE {table} ADD COLUMN {}", column_definition(name, new))));
-            self.script.alter_columns.extend(settings_steps(table_name, name, None, &new.settings));
-            if new.comment.is_some() {
-                self.script.comments.push(comment_on_column(table_name, name, new.comment.as_deref()));
-            }
+            self.add_column(table_name, name, new, true);
             return;
         }
         let steps = &mut self.script.alter_columns;
