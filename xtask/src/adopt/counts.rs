@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sqlx::PgConnection;
 
-use crate::pg::quote_ident;
+use crate::pg;
 use crate::schema::versions::FOREIGN_BOOKKEEPING;
 
 /// One table's rows before and after the bridge ran on the restored copy.
@@ -23,21 +23,8 @@ pub struct RowCount {
 
 /// Exact row counts of the public tables, other tools' bookkeeping aside.
 pub async fn read(conn: &mut PgConnection) -> Result<BTreeMap<String, i64>> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT tablename::text FROM pg_tables
-         WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations' ORDER BY 1",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut counts = BTreeMap::new();
-    for name in names.into_iter().filter(|n| !FOREIGN_BOOKKEEPING.contains(&n.as_str())) {
-        let query = format!("SELECT count(*) FROM public.{}", quote_ident(&name));
-        let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
-            .fetch_one(&mut *conn)
-            .await
-            .with_context(|| format!("cannot count the rows of {name}"))?;
-        counts.insert(name, rows);
-    }
+    let mut counts = pg::row_counts(conn).await?;
+    counts.retain(|name, _| !FOREIGN_BOOKKEEPING.contains(&name.as_str()));
     Ok(counts)
 }
 

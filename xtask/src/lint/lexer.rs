@@ -69,8 +69,7 @@ pub fn tokens(sql: &str) -> Vec<Token> {
             'e' | 'E'
                 if next == Some('\'') && !chars.get(i.wrapping_sub(1)).is_some_and(|&p| word_char(p)) =>
             {
-                let (kind, end) = quoted(&chars, i + 1, '\'', true);
-                (kind, end)
+                quoted(&chars, i + 1, '\'', true)
             }
             '"' => quoted(&chars, i, '"', false),
             '$' if dollar_tag(&chars, i).is_some() => {

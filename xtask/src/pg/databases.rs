@@ -1,6 +1,8 @@
 //! Whole databases: whether one exists, creating and dropping it.
 
-use anyhow::{Result, bail};
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
 use sqlx::{Executor, PgConnection};
 
 use super::{message, quote_ident, sqlstate};
@@ -81,6 +83,27 @@ pub async fn drop_database(maintenance: &mut PgConnection, url: &DbUrl, force: b
         }
         Err(err) => bail!("cannot drop database `{database}` on {}: {}", url.server(), message(&err)),
     }
+}
+
+/// Exact row counts of the `public` tables (partitions apart from their parents), sqlx's
+/// bookkeeping aside.
+pub async fn row_counts(conn: &mut PgConnection) -> Result<BTreeMap<String, i64>> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables
+         WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations' ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut counts = BTreeMap::new();
+    for name in names {
+        let query = format!("SELECT count(*) FROM public.{}", quote_ident(&name));
+        let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
+            .fetch_one(&mut *conn)
+            .await
+            .with_context(|| format!("cannot count the rows of {name}"))?;
+        counts.insert(name, rows);
+    }
+    Ok(counts)
 }
 
 /// Creates the database `url` names if it is missing, on a maintenance connection of its own;

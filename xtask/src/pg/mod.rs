@@ -11,7 +11,9 @@ pub mod tools;
 use sqlx::postgres::PgDatabaseError;
 
 pub use connect::{ConnectError, Failure, close, connect, connect_maintenance, describe_encryption};
-pub use databases::{create_database, create_if_missing, database_exists, drop_database, drop_if_exists};
+pub use databases::{
+    create_database, create_if_missing, database_exists, drop_database, drop_if_exists, row_counts,
+};
 
 /// Quotes `name` as a PostgreSQL identifier.
 pub fn quote_ident(name: &str) -> String {

@@ -68,7 +68,7 @@ pub struct Report {
 /// have a data-preserving form. Skips, saying why, when the database is unreachable, not at the
 /// head of `source`, or larger than `limit_mb` megabytes (0 turns the proof off).
 pub async fn prove(url: &DbUrl, source: &Source, parts: &mut [Part], limit_mb: u64) -> Result<Outcome> {
-    let database = project::shown(&url.database()).to_string();
+    let database = project::shown(&url.database());
     if limit_mb == 0 {
         return Ok(Outcome::Skipped("--copy-limit-mb is 0".to_owned()));
     }
@@ -290,20 +290,7 @@ pub fn relax(expected: &mut Fingerprint, down: &str) {
 
 /// Counts every table's rows into phase `phase` of the report (exact: the copy is bounded).
 async fn record(conn: &mut PgConnection, report: &mut Report, phase: usize) -> Result<()> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-           AND c.relname <> '_sqlx_migrations'",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for table in tables {
-        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM public.{}",
-            pg::quote_ident(&table)
-        )))
-        .fetch_one(&mut *conn)
-        .await?;
+    for (table, count) in pg::row_counts(conn).await? {
         report.counts.entry(table).or_default()[phase] = Some(count);
     }
     Ok(())
