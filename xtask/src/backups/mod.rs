@@ -61,9 +61,12 @@ impl std::str::FromStr for Format {
 /// Backs the database up into `folder` when one of the `pending` migrations may destroy data;
 /// a database with nothing applied yet has nothing a migration could destroy.
 pub async fn before_destructive(url: &DbUrl, folder: &Path, pending: &Pending<'_>) -> Result<()> {
+    // A database at base has nothing to lose: no need to read the files.
+    if pending.version().is_none() {
+        return Ok(());
+    }
     let migrations = pending.migrations();
-    let destructive = migrations.iter().find(|m| engine::is_destructive(m.up.migration.sql.as_str()));
-    if let (Some(files), Some(_)) = (destructive, pending.version()) {
+    if let Some(files) = migrations.iter().find(|m| engine::is_destructive(m.up.migration.sql.as_str())) {
         let taken = take(url, folder, &Request::safety()).await?;
         println!(
             "backed up `{}` to {} first: {} may destroy data (--no-backup skips this)",

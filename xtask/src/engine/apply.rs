@@ -9,6 +9,7 @@ use sqlx::migrate::{Migrate, MigrateError};
 
 use super::ddl_lock::{self, DdlLimits, Way};
 use super::ledger::Standing;
+use super::session::RunSession;
 use super::{MigrationFiles, Script, Source, TABLE, lock};
 use crate::pg;
 use dburl::DbUrl;
@@ -101,25 +102,27 @@ impl<'s> Pending<'s> {
             standing.ensure_in_order(target)?;
         }
         let mut outcome = Outcome { version: standing.version(), ..Outcome::default() };
-        for files in standing.pending(target) {
-            let took = match ddl_lock::run(&mut conn, &url, &files.up, Way::Apply, ddl).await {
-                Ok(result) => result.map_err(|err| explain(err, &files.up, &database, outcome.version))?,
-                Err(err) => {
-                    let _ = conn.unlock().await;
-                    pg::close(conn).await;
-                    return Err(err);
+        let mut session = RunSession::default();
+        let run = async {
+            for files in standing.pending(target) {
+                let took = ddl_lock::run(&mut conn, &mut session, &url, &files.up, Way::Apply, ddl)
+                    .await?
+                    .map_err(|err| explain(err, &files.up, &database, outcome.version))?;
+                on_applied(files, took);
+                outcome.applied.push((files.version(), files.description().to_owned()));
+                if outcome.version.is_some_and(|newest| newest > files.version()) {
+                    outcome.out_of_order.push(files.version());
                 }
-            };
-            on_applied(files, took);
-            outcome.applied.push((files.version(), files.description().to_owned()));
-            if outcome.version.is_some_and(|newest| newest > files.version()) {
-                outcome.out_of_order.push(files.version());
+                outcome.version = outcome.version.max(Some(files.version()));
             }
-            outcome.version = outcome.version.max(Some(files.version()));
+            anyhow::Ok(())
         }
+        .await;
+        // Also when a file failed: the error names the version the database stays at, durably.
+        let finished = session.finish(&mut conn).await;
         let _ = conn.unlock().await;
         pg::close(conn).await;
-        Ok(outcome)
+        run.and(finished).map(|()| outcome)
     }
 }
 

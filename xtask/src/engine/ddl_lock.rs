@@ -15,6 +15,7 @@ use sqlx::migrate::{Migrate, MigrateError};
 use sqlx::{Executor, PgConnection};
 use tokio::sync::Notify;
 
+use super::session::{RunSession, Settings};
 use super::{Script, TABLE};
 use crate::pg;
 use dburl::DbUrl;
@@ -117,11 +118,13 @@ pub(super) enum Way {
     Revert,
 }
 
-/// Runs `script` with sqlx on `conn` under `limits` (and the file's header lines). A try that
-/// times out waiting for a lock is rolled back, reported with its blockers, and retried with
-/// backoff; the outer error is the last lock timeout, the inner one anything else sqlx reports.
+/// Runs `script` with sqlx on `conn` under `limits` (and the file's header lines), as one step of
+/// `session`'s run. A try that times out waiting for a lock is rolled back, reported with its
+/// blockers, and retried with backoff; the outer error is the last lock timeout, the inner one
+/// anything else sqlx reports.
 pub(super) async fn run(
     conn: &mut PgConnection,
+    session: &mut RunSession,
     url: &DbUrl,
     script: &Script,
     way: Way,
@@ -129,7 +132,8 @@ pub(super) async fn run(
 ) -> Result<Result<Duration, MigrateError>> {
     let file = script.file_name();
     let limits = limits.for_file(script.migration.sql.as_str(), &file)?;
-    let result = retrying(conn, &file, limits, async |conn, pid| {
+    let settings = Settings { limits, defer_flush: matches!(way, Way::Apply) && !script.migration.no_tx };
+    let result = retrying(conn, session, &file, settings, async |conn, pid| {
         // A `CREATE INDEX CONCURRENTLY` that timed out (in an earlier try or run) left an INVALID
         // index behind, which would make this try fail with "already exists".
         if script.migration.no_tx
@@ -181,7 +185,9 @@ pub async fn retry_on_lock_timeout<T>(
     limits: DdlLimits,
     mut work: impl AsyncFnMut(&mut PgConnection) -> Result<T>,
 ) -> Result<T> {
-    let result = retrying(conn, what, limits, async |conn, pid| {
+    let mut session = RunSession::default();
+    let settings = Settings { limits, defer_flush: false };
+    let result = retrying(conn, &mut session, what, settings, async |conn, pid| {
         let (result, wait) = watched(url, pid, limits.lock_timeout, work(conn)).await;
         match result {
             Err(err) if err.chain().any(is_lock_timeout_cause) => Ok(Try::TimedOut(wait.unwrap_or_default())),
@@ -189,6 +195,7 @@ pub async fn retry_on_lock_timeout<T>(
         }
     })
     .await;
+    session.finish(conn).await?;
     match result {
         Ok(value) => Ok(value),
         Err(Failed::Exhausted(last)) => Err(last.error(what, "")),
@@ -235,30 +242,28 @@ impl Exhausted {
     }
 }
 
-/// The retry loop: session timeouts set, `try_once` called with the session's pid until it does
-/// not time out or the retries are used up, waiting 1 s, 2 s, 4 s... between tries; the
-/// timeouts are reset afterwards, before anything else uses the connection.
+/// The retry loop: the session set up for `settings`, then `try_once` called with the session's
+/// pid until it does not time out or the retries are used up, waiting 1 s, 2 s, 4 s... between
+/// tries.
 async fn retrying<T>(
     conn: &mut PgConnection,
+    session: &mut RunSession,
     what: &str,
-    limits: DdlLimits,
+    settings: Settings,
     mut try_once: impl AsyncFnMut(&mut PgConnection, i32) -> Result<Try<T>>,
 ) -> Result<T, Failed> {
-    set_timeouts(conn, limits).await.map_err(Failed::Other)?;
-    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| Failed::Other(e.into()))?;
+    let limits = settings.limits;
+    let pid = session.enter(conn, settings).await.map_err(Failed::Other)?;
     let mut backoff = Duration::from_secs(1);
     let mut attempt = 0;
-    let result = loop {
+    loop {
         let wait = match try_once(conn, pid).await {
-            Ok(Try::Done(value)) => break Ok(value),
+            Ok(Try::Done(value)) => return Ok(value),
             Ok(Try::TimedOut(wait)) => wait,
-            Err(err) => break Err(Failed::Other(err)),
+            Err(err) => return Err(Failed::Other(err)),
         };
         if attempt == limits.retries {
-            break Err(Failed::Exhausted(Exhausted { wait, limits }));
+            return Err(Failed::Exhausted(Exhausted { wait, limits }));
         }
         attempt += 1;
         eprintln!(
@@ -271,22 +276,7 @@ async fn retrying<T>(
         );
         tokio::time::sleep(backoff).await;
         backoff *= 2;
-    };
-    conn.execute("RESET lock_timeout; RESET statement_timeout; RESET max_parallel_maintenance_workers")
-        .await
-        .map_err(|e| Failed::Other(e.into()))?;
-    result
-}
-
-async fn set_timeouts(conn: &mut PgConnection, limits: DdlLimits) -> Result<()> {
-    let statement = limits.statement_timeout.map_or(0, |d| d.as_millis());
-    let workers = limits.maintenance_workers.map_or("DEFAULT".to_owned(), |n| n.to_string());
-    conn.execute(sqlx::AssertSqlSafe(format!(
-        "SET lock_timeout = {}; SET statement_timeout = {statement}; SET max_parallel_maintenance_workers = {workers}",
-        limits.lock_timeout.as_millis().max(1)
-    )))
-    .await?;
-    Ok(())
+    }
 }
 
 /// Runs `work` (which uses the session `pid`) while a second connection looks, every so often,

@@ -13,6 +13,7 @@ mod offline;
 pub mod rebase;
 mod revert;
 pub mod scaffold;
+mod session;
 mod source;
 pub mod step;
 mod target;

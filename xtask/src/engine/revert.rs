@@ -11,6 +11,7 @@ use sqlx::migrate::Migrate;
 use super::apply::explain;
 use super::ddl_lock::{self, DdlLimits, Way};
 use super::ledger::{Standing, State};
+use super::session::RunSession;
 use super::{Script, Source, Target, lock};
 use crate::pg;
 use dburl::DbUrl;
@@ -42,6 +43,7 @@ pub struct Reverter<'s> {
     conn: PgConnection,
     url: DbUrl,
     ddl: DdlLimits,
+    session: RunSession,
     standing: Standing<'s>,
 }
 
@@ -58,7 +60,7 @@ impl<'s> Reverter<'s> {
         let mut conn = pg::connect(url).await?;
         lock::lock(&mut conn, &database, lock_wait).await?;
         let standing = Standing::read(&mut conn, source, &database).await?;
-        Ok(Reverter { conn, url: url.clone(), ddl, standing })
+        Ok(Reverter { conn, url: url.clone(), ddl, session: RunSession::default(), standing })
     }
 
     /// The migrations `range` reverts, last applied first, each with its down script; fails
@@ -123,13 +125,14 @@ impl<'s> Reverter<'s> {
 
     /// Reverts one planned migration in its own transaction; returns how long it took.
     pub async fn revert(&mut self, reversal: &Reversal<'s>) -> Result<Duration> {
-        ddl_lock::run(&mut self.conn, &self.url, reversal.down, Way::Revert, self.ddl)
+        ddl_lock::run(&mut self.conn, &mut self.session, &self.url, reversal.down, Way::Revert, self.ddl)
             .await?
             .map_err(|err| explain(err, reversal.down, &self.standing.database, Some(reversal.version)))
     }
 
     /// Releases the lock and closes; returns the database's version afterwards.
     pub async fn finish(mut self) -> Result<Option<i64>> {
+        self.session.finish(&mut self.conn).await?;
         let standing = Standing::read(&mut self.conn, self.standing.source, &self.standing.database).await?;
         let _ = self.conn.unlock().await;
         pg::close(self.conn).await;

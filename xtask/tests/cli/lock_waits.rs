@@ -143,3 +143,45 @@ fn a_file_header_bounds_its_index_builds_parallel_workers_and_only_its_own() {
     migrations.simple(3, "bad", "-- max-parallel-maintenance-workers: all\nSELECT 1;\n");
     db.run(&migrations.args(&["migrate"])).failure(&["3_bad.sql", "takes a number of workers"]);
 }
+
+#[test]
+fn each_migration_runs_under_its_own_settings_and_only_transactional_ups_defer_their_flush() {
+    let db = TestDb::new();
+    let migrations = Migrations::new();
+    let record = |step: i64| {
+        format!(
+            "INSERT INTO seen VALUES ({step}, current_setting('synchronous_commit'), current_setting('lock_timeout'));\n"
+        )
+    };
+    migrations.simple(
+        1,
+        "create",
+        &format!("CREATE TABLE seen (step int, sync text, lock text);\n{}", record(1)),
+    );
+    migrations.simple(2, "outside", &format!("-- no-transaction\n{}", record(2)));
+    migrations.simple(3, "longer", &format!("-- ddl-lock-timeout: 30s\n{}", record(3)));
+    migrations.reversible(4, "default", &record(4), &record(-4));
+    db.run(&migrations.args(&["migrate"])).success();
+    db.run(&migrations.args(&["downgrade"])).success();
+    let seen: Vec<(i32, String, String)> = db.with_conn(async |conn| {
+        sqlx::query_as("SELECT step, sync, lock FROM seen ORDER BY step >= 0 DESC, abs(step)")
+            .fetch_all(conn)
+            .await
+            .unwrap()
+    });
+    let row = |step: i32, sync: &str, lock: &str| (step, sync.to_owned(), lock.to_owned());
+    assert_eq!(
+        seen,
+        [
+            // Commits that return before the WAL flush: atomic with their bookkeeping row.
+            row(1, "off", "5s"),
+            // Its statements and its bookkeeping are separate commits: each one durable.
+            row(2, "on", "5s"),
+            row(3, "off", "30s"),
+            row(4, "off", "5s"),
+            // Reverts commit synchronously, as before.
+            row(-4, "on", "5s"),
+        ]
+    );
+    assert_eq!(db.applied_versions(), [1, 2, 3]);
+}
