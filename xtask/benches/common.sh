@@ -20,13 +20,14 @@ fresh() {
 }
 # interleaved RUNS PREPARE NAME=COMMAND...: RUNS rounds, each running every COMMAND once (PREPARE
 # before each), so that a machine busy with other work slows them all alike rather than one
-# whole series; prints each one's times and median, and keeps the medians in `median[NAME]`.
-declare -A median
+# whole series; prints each one's times and median, and keeps them in `runs[NAME]` and
+# `median[NAME]`.
+declare -A median runs
 interleaved() {
-  local runs=$1 prepare=$2 round spec name start
+  local rounds=$1 prepare=$2 round spec name start
   shift 2
   local -A times
-  for round in $(seq "$runs"); do
+  for round in $(seq "$rounds"); do
     for spec in "$@"; do
       name=${spec%%=*}
       eval "$prepare" >/dev/null 2>&1 || { echo "failed: $prepare" >&2; exit 1; }
@@ -37,12 +38,21 @@ interleaved() {
   done
   for spec in "$@"; do
     name=${spec%%=*}
-    median[$name]=$(printf '%s\n' ${times[$name]} | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }')
+    runs[$name]=${times[$name]}
+    median[$name]=$(printf '%s\n' ${times[$name]} | median_of)
     printf '%-14s median %6.2f s   runs: %s\n' "$name" "${median[$name]}" "${times[$name]}"
     printf '    %s\n' "${spec#*=}"
   done
 }
-# ratio NAME BASELINE: the medians' ratio, printed.
+# median_of: the median of the numbers on stdin, one per line.
+median_of() {
+  sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
+}
+# ratio NAME BASELINE: the medians' ratio, and the median of the rounds' own ratios (each round
+# runs both within seconds, so a machine that slows down for a while moves both sides alike).
 ratio() {
-  printf 'ratio %s / %s: %.2f\n' "$1" "$2" "$(echo "${median[$1]} / ${median[$2]}" | bc -l)"
+  local paired
+  paired=$(paste -d' ' <(printf '%s\n' ${runs[$1]}) <(printf '%s\n' ${runs[$2]}) | awk '{ print $1 / $2 }' | median_of)
+  printf 'ratio %s / %s: %.2f (medians); %.2f (median of the rounds'"'"' ratios)\n' "$1" "$2" \
+    "$(echo "${median[$1]} / ${median[$2]}" | bc -l)" "$paired"
 }

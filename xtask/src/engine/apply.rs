@@ -78,7 +78,8 @@ impl<'s> Pending<'s> {
 
     /// Applies them under sqlx's advisory lock (waiting up to `lock_wait` for another process
     /// holding it), each migration's statements waiting for their table locks within `ddl`,
-    /// calling `on_applied` after each.
+    /// calling `on_applied` after each. What it applied is durable when it returns, even if a
+    /// file failed (one WAL flush at the end: see [`super::session`]).
     ///
     /// Safe to run concurrently: the second caller waits for the lock, then finds nothing to do.
     pub async fn apply(

@@ -3,8 +3,9 @@
 //! second connection while it waits, and retries with backoff. A statement stuck behind a long
 //! transaction would otherwise queue every later query on its table behind it.
 //!
-//! sqlx still runs the file and writes its bookkeeping: this module only sets the session's
-//! timeouts before calling it, and calls it again after a lock timeout rolled the try back.
+//! sqlx still runs the file and writes its bookkeeping: this module only has the session's
+//! timeouts set ([`super::session`]) before calling it, and calls it again after a lock timeout
+//! rolled the try back.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -195,12 +196,14 @@ pub async fn retry_on_lock_timeout<T>(
         }
     })
     .await;
-    session.finish(conn).await?;
-    match result {
-        Ok(value) => Ok(value),
-        Err(Failed::Exhausted(last)) => Err(last.error(what, "")),
-        Err(Failed::Other(err)) => Err(err),
-    }
+    // The work's own failure comes first: a broken connection fails both.
+    let finished = session.finish(conn).await;
+    let value = match result {
+        Ok(value) => value,
+        Err(Failed::Exhausted(last)) => return Err(last.error(what, "")),
+        Err(Failed::Other(err)) => return Err(err),
+    };
+    finished.map(|()| value)
 }
 
 /// One try's outcome.
