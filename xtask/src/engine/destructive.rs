@@ -43,8 +43,8 @@ fn between_comments(sql: &str) -> impl Iterator<Item = &str> {
             let tail = &rest[at..];
             let end = if tail.starts_with("--") {
                 tail.find('\n').map_or(rest.len(), |n| at + n + 1)
-            } else if tail.starts_with("/*") {
-                tail[2..].find("*/").map_or(rest.len(), |n| at + 2 + n + 2)
+            } else if let Some(comment) = tail.strip_prefix("/*") {
+                comment.find("*/").map_or(rest.len(), |n| at + 2 + n + 2)
             } else {
                 from = at + 1;
                 continue;

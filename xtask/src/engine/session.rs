@@ -1,6 +1,6 @@
 //! The session settings a run of migrations works under: the bounds on its lock waits, and
 //! whether its commits wait for the disk. Each is sent only when it changes, and all are reset
-//! once, when the run ends, so a run of 200 migrations costs two round trips for them, not 400.
+//! once, when the run ends: a run of 200 migrations spends three round trips on them, not 600.
 //!
 //! **One flush per run.** A transactional migration being applied commits with
 //! `synchronous_commit = off`: its commit returns before the WAL reaches disk, yet stays atomic
