@@ -30,13 +30,22 @@ pub(super) struct RunSession {
     pid: Option<i32>,
     sent: Option<Settings>,
     deferred: bool,
+    /// The last step's file may have changed the settings itself (a plain `SET` outlives its
+    /// transaction): the next step sends them again.
+    touched: bool,
 }
 
 impl RunSession {
     /// Sets the session up for the next step (one round trip when its settings differ from the
     /// last step's); returns the server process's pid, read once, for watching its lock waits.
-    pub(super) async fn enter(&mut self, conn: &mut PgConnection, wanted: Settings) -> Result<i32> {
-        if self.sent != Some(wanted) {
+    /// `sql` is the step's file, read for statements that could change the settings themselves.
+    pub(super) async fn enter(
+        &mut self,
+        conn: &mut PgConnection,
+        wanted: Settings,
+        sql: &str,
+    ) -> Result<i32> {
+        if self.sent != Some(wanted) || self.touched {
             let DdlLimits { lock_timeout, statement_timeout, maintenance_workers, .. } = wanted.limits;
             conn.execute(AssertSqlSafe(format!(
                 "SET lock_timeout = {}; SET statement_timeout = {}; SET max_parallel_maintenance_workers = {}; \
@@ -51,6 +60,7 @@ impl RunSession {
             self.sent = Some(wanted);
             self.deferred |= wanted.defer_flush;
         }
+        self.touched = may_change_settings(sql);
         match self.pid {
             Some(pid) => Ok(pid),
             None => {
@@ -73,5 +83,41 @@ impl RunSession {
             .await?;
         }
         Ok(())
+    }
+}
+
+/// Whether `sql` could change the session's settings: it names one of them (`SET`, `set_config`),
+/// or resets or discards the session's state. A false alarm costs one round trip.
+fn may_change_settings(sql: &str) -> bool {
+    const WORDS: [&str; 6] = [
+        "lock_timeout",
+        "statement_timeout",
+        "max_parallel_maintenance_workers",
+        "synchronous_commit",
+        "reset",
+        "discard",
+    ];
+    let sql = sql.to_ascii_lowercase();
+    WORDS.iter().any(|word| sql.contains(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_change_settings;
+
+    #[test]
+    fn files_that_could_change_the_settings_are_noticed() {
+        for sql in [
+            "SET lock_timeout = '1min';",
+            "select set_config('statement_timeout', '0', false);",
+            "RESET ALL;",
+            "DISCARD ALL;",
+            "SET SESSION synchronous_commit TO on;",
+        ] {
+            assert!(may_change_settings(sql), "{sql}");
+        }
+        for sql in ["-- ddl-lock-timeout: 30s\nCREATE TABLE t (id int);", "SET search_path = app;"] {
+            assert!(!may_change_settings(sql), "{sql}");
+        }
     }
 }

@@ -160,7 +160,9 @@ fn each_migration_runs_under_its_own_settings_and_only_transactional_ups_defer_t
     );
     migrations.simple(2, "outside", &format!("-- no-transaction\n{}", record(2)));
     migrations.simple(3, "longer", &format!("-- ddl-lock-timeout: 30s\n{}", record(3)));
-    migrations.reversible(4, "default", &record(4), &record(-4));
+    // A plain SET outlives the file's transaction: the next file gets the run's settings again.
+    migrations.simple(4, "own_settings", &format!("SET lock_timeout = '1min';\n{}", record(4)));
+    migrations.reversible(5, "default", &record(5), &record(-5));
     db.run(&migrations.args(&["migrate"])).success();
     db.run(&migrations.args(&["downgrade"])).success();
     let seen: Vec<(i32, String, String)> = db.with_conn(async |conn| {
@@ -178,10 +180,11 @@ fn each_migration_runs_under_its_own_settings_and_only_transactional_ups_defer_t
             // Its statements and its bookkeeping are separate commits: each one durable.
             row(2, "on", "5s"),
             row(3, "off", "30s"),
-            row(4, "off", "5s"),
+            row(4, "off", "1min"),
+            row(5, "off", "5s"),
             // Reverts commit synchronously, as before.
-            row(-4, "on", "5s"),
+            row(-5, "on", "5s"),
         ]
     );
-    assert_eq!(db.applied_versions(), [1, 2, 3]);
+    assert_eq!(db.applied_versions(), [1, 2, 3, 4]);
 }
