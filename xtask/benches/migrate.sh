@@ -4,6 +4,8 @@
 #   1. a no-op `migrate` on an up-to-date database   vs  psql -c 'select 1'
 #   2. 200 small migrations applied to an empty database  vs  psql -f of the same SQL (medians of
 #      RUNS interleaved rounds, default 7)
+#   3. what sqlx's bookkeeping costs: 200 `SELECT 1` migrations  vs  psql -f of the 200 statements,
+#      and of the same statements inside sqlx's BEGIN, INSERT, COMMIT and UPDATE around each
 # Usage: xtask/benches/migrate.sh [postgres://user@host:port]   (default: 127.0.0.1:5432, user postgres)
 set -euo pipefail
 server=${1:-postgres://postgres@127.0.0.1:5432}
@@ -32,4 +34,25 @@ interleaved "${RUNS:-7}" "$reset" \
   "migrate=DB_URL=$server/xtask_bench_200 $xtask --source $work/migrations migrate" \
   "psql-f=psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -f $work/all.sql" \
   "psql-1-f=psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -1 -f $work/all.sql"
+ratio migrate psql-f
+
+echo "== what sqlx's bookkeeping costs: 200 one-statement migrations vs psql -f of the same"
+echo "   statements, and of the same statements inside the bookkeeping sqlx sends around each one"
+mkdir "$work/selects"
+# The table sqlx makes, and the session the xtask applies migrations in.
+printf '%s\n' 'SET synchronous_commit = off;' \
+  'CREATE TABLE _sqlx_migrations (version bigint PRIMARY KEY, description text NOT NULL,' \
+  '  installed_on timestamptz NOT NULL DEFAULT now(), success boolean NOT NULL,' \
+  '  checksum bytea NOT NULL, execution_time bigint NOT NULL);' > "$work/bookkept.sql"
+for i in $(seq 1 200); do
+  echo 'SELECT 1;' > "$work/selects/$(printf '%04d' "$i")_select_$i.up.sql"
+  printf 'BEGIN;\nSELECT 1;\nINSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (%d, %s, TRUE, %s, -1);\nCOMMIT;\nUPDATE _sqlx_migrations SET execution_time = 1 WHERE version = %d;\n' \
+    "$i" "'select'" "'\\x00'" "$i" >> "$work/bookkept.sql"
+done
+cat "$work"/selects/*.up.sql > "$work/selects.sql"
+interleaved "${RUNS:-7}" "$reset" \
+  "migrate=DB_URL=$server/xtask_bench_200 $xtask --source $work/selects migrate" \
+  "psql-f=psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -f $work/selects.sql" \
+  "psql-bookkept=psql -X -q -v ON_ERROR_STOP=1 -d $server/xtask_bench_200$notls -f $work/bookkept.sql"
+ratio migrate psql-bookkept
 ratio migrate psql-f
