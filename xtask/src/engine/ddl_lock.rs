@@ -134,8 +134,7 @@ pub(super) async fn run(
     let file = script.file_name();
     let limits = limits.for_file(script.migration.sql.as_str(), &file)?;
     let settings = Settings { limits, defer_flush: matches!(way, Way::Apply) && !script.migration.no_tx };
-    let sql = script.migration.sql.as_str();
-    let result = retrying(conn, session, &file, settings, sql, async |conn, pid| {
+    let result = retrying(conn, session, &file, settings, async |conn, pid| {
         // A `CREATE INDEX CONCURRENTLY` that timed out (in an earlier try or run) left an INVALID
         // index behind, which would make this try fail with "already exists".
         if script.migration.no_tx
@@ -158,6 +157,7 @@ pub(super) async fn run(
         })
     })
     .await;
+    session.ran(script.migration.sql.as_str());
     match result {
         Err(Failed::Exhausted(last)) => {
             let leftover =
@@ -189,7 +189,7 @@ pub async fn retry_on_lock_timeout<T>(
 ) -> Result<T> {
     let mut session = RunSession::default();
     let settings = Settings { limits, defer_flush: false };
-    let result = retrying(conn, &mut session, what, settings, "", async |conn, pid| {
+    let result = retrying(conn, &mut session, what, settings, async |conn, pid| {
         let (result, wait) = watched(url, pid, limits.lock_timeout, work(conn)).await;
         match result {
             Err(err) if err.chain().any(is_lock_timeout_cause) => Ok(Try::TimedOut(wait.unwrap_or_default())),
@@ -246,19 +246,18 @@ impl Exhausted {
     }
 }
 
-/// The retry loop: the session set up for `settings` (and the file `sql`, if any), then
-/// `try_once` called with the session's pid until it does not time out or the retries are used
-/// up, waiting 1 s, 2 s, 4 s... between tries.
+/// The retry loop: the session set up for `settings`, then `try_once` called with the session's
+/// pid until it does not time out or the retries are used up, waiting 1 s, 2 s, 4 s... between
+/// tries.
 async fn retrying<T>(
     conn: &mut PgConnection,
     session: &mut RunSession,
     what: &str,
     settings: Settings,
-    sql: &str,
     mut try_once: impl AsyncFnMut(&mut PgConnection, i32) -> Result<Try<T>>,
 ) -> Result<T, Failed> {
     let limits = settings.limits;
-    let pid = session.enter(conn, settings, sql).await.map_err(Failed::Other)?;
+    let pid = session.enter(conn, settings).await.map_err(Failed::Other)?;
     let mut backoff = Duration::from_secs(1);
     let mut attempt = 0;
     loop {

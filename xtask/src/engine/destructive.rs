@@ -4,55 +4,25 @@
 /// Comments are ignored; anything else (a string that merely contains "drop") errs on the safe
 /// side, since the cost of a false alarm is one backup.
 pub fn is_destructive(sql: &str) -> bool {
-    // Words are separated by whitespace, `;` and comments; a `;` starts a new statement.
-    let (mut starts_alter, mut has_type, mut at_start) = (false, false, true);
-    for code in between_comments(sql) {
-        for (i, part) in code.split(';').enumerate() {
-            if i > 0 {
-                (starts_alter, has_type, at_start) = (false, false, true);
-            }
-            for word in part.split_ascii_whitespace() {
-                let is = |keyword: &str| word.eq_ignore_ascii_case(keyword);
-                if is("DROP") || is("TRUNCATE") || is("DELETE") {
-                    return true;
-                }
-                starts_alter |= at_start && is("ALTER");
-                has_type |= is("TYPE");
-                at_start = false;
-                if starts_alter && has_type {
-                    return true;
-                }
-            }
+    let mut code = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, tail)| tail);
+            code.push(' ');
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, tail)| tail);
+            code.push(' ');
+        } else {
+            let c = rest.chars().next().expect("rest is not empty");
+            code.push(c.to_ascii_uppercase());
+            rest = &rest[c.len_utf8()..];
         }
     }
-    false
-}
-
-/// The stretches of `sql` between its `--` and `/* */` comments, in order.
-fn between_comments(sql: &str) -> impl Iterator<Item = &str> {
-    let mut rest = sql;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut from = 0;
-        let (code, after) = loop {
-            let Some(at) = rest[from..].find(['-', '/']).map(|i| from + i) else {
-                break (rest, rest.len());
-            };
-            let tail = &rest[at..];
-            let end = if tail.starts_with("--") {
-                tail.find('\n').map_or(rest.len(), |n| at + n + 1)
-            } else if let Some(comment) = tail.strip_prefix("/*") {
-                comment.find("*/").map_or(rest.len(), |n| at + 2 + n + 2)
-            } else {
-                from = at + 1;
-                continue;
-            };
-            break (&rest[..at], end);
-        };
-        rest = &rest[after..];
-        Some(code)
+    code.split(';').any(|statement| {
+        let words: Vec<&str> = statement.split_whitespace().collect();
+        let has = |word: &str| words.contains(&word);
+        has("DROP") || has("TRUNCATE") || has("DELETE") || (words.first() == Some(&"ALTER") && has("TYPE"))
     })
 }
 

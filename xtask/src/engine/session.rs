@@ -38,13 +38,7 @@ pub(super) struct RunSession {
 impl RunSession {
     /// Sets the session up for the next step (one round trip when its settings differ from the
     /// last step's); returns the server process's pid, read once, for watching its lock waits.
-    /// `sql` is the step's file, read for statements that could change the settings themselves.
-    pub(super) async fn enter(
-        &mut self,
-        conn: &mut PgConnection,
-        wanted: Settings,
-        sql: &str,
-    ) -> Result<i32> {
+    pub(super) async fn enter(&mut self, conn: &mut PgConnection, wanted: Settings) -> Result<i32> {
         if self.sent != Some(wanted) || self.touched {
             let DdlLimits { lock_timeout, statement_timeout, maintenance_workers, .. } = wanted.limits;
             conn.execute(AssertSqlSafe(format!(
@@ -59,8 +53,8 @@ impl RunSession {
             .await?;
             self.sent = Some(wanted);
             self.deferred |= wanted.defer_flush;
+            self.touched = false;
         }
-        self.touched = may_change_settings(sql);
         match self.pid {
             Some(pid) => Ok(pid),
             None => {
@@ -68,6 +62,12 @@ impl RunSession {
                 Ok(*self.pid.insert(pid))
             }
         }
+    }
+
+    /// Notes a step's file once it ran: one that could have changed the settings itself has
+    /// them sent again before the next step.
+    pub(super) fn ran(&mut self, sql: &str) {
+        self.touched |= may_change_settings(sql);
     }
 
     /// Ends the run, whether it finished or stopped at a failure: the settings are reset and, if
